@@ -1,0 +1,43 @@
+#pragma once
+// Error types of nnsweep. User-facing errors say what is wrong, the offending value and how to
+// fix it ("problem — value — fix"); internal invariants are plain assert()s.
+#include <stdexcept>
+#include <string>
+
+#include "nnsweep/core/text.hpp"
+
+namespace nnsweep {
+
+// Base of every error nnsweep reports to a user.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A bad spec, parameter or command line. The CLI exits with ExitCode::usage.
+class config_error : public error {
+ public:
+  using error::error;
+};
+
+// A results file that cannot be created, opened, read or written.
+class io_error : public error {
+ public:
+  using error::error;
+};
+
+// Exit codes of the `nnsweep` executable (documented in `nnsweep --help`).
+enum ExitCode : int {
+  exit_ok = 0,          // finished; every task is done (or failed/diverged and recorded)
+  exit_failure = 1,     // an internal or I/O error
+  exit_usage = 2,       // bad spec, parameter, command line or output path
+  exit_incomplete = 75  // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
+};
+
+}  // namespace nnsweep
+
+// Throws nnsweep::error with the concatenated message parts when `cond` is false.
+#define NNSWEEP_CHECK(cond, ...)                                 \
+  do {                                                           \
+    if (!(cond)) throw ::nnsweep::error(::nnsweep::cat(__VA_ARGS__)); \
+  } while (false)

@@ -1,0 +1,8 @@
+#pragma once
+// Build provenance stored in every results file and printed by `nnsweep --version`.
+#include <string_view>
+
+namespace nnsweep {
+std::string_view version();   // project version, e.g. "0.1.0"
+std::string_view git_sha();   // commit the binary was configured from ("-dirty" if modified)
+}  // namespace nnsweep

@@ -1,0 +1,1 @@
+// removed once sched has sources
