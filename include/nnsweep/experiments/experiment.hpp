@@ -26,7 +26,9 @@ std::string_view status_name(Status status);
 
 // One output column of the results file.
 struct Column {
-  enum class Kind { metric, theory };
+  // metric: measured by run(); theory: a prediction from the parameters alone; derived: another
+  // function of the parameters worth a column (e.g. L/n). theory() fills theory and derived.
+  enum class Kind { metric, theory, derived };
   std::string name;         // HDF5 dataset name: same word as in the code and the docs
   std::string units;        // "1" when dimensionless
   std::string long_name;    // short human label (plots, tables)
@@ -91,7 +93,8 @@ class Experiment {
   virtual std::vector<TaskResult> run(const config::ParamSet& cell, const std::vector<Replica>& replicas,
                                       const RunOptions& options) const = 0;
 
-  // Values of the theory columns for this cell (NaN where no prediction exists).
+  // Values of the theory and derived columns for this cell, in column order (NaN where no
+  // prediction exists). Cheap enough to call once per cell; never samples.
   virtual std::vector<double> theory(const config::ParamSet& params) const {
     (void)params;
     return {};

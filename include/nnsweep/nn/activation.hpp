@@ -1,0 +1,114 @@
+#pragma once
+// Activation functions with exact derivatives, shared by the random-network samplers, the
+// training engine and the theory columns. Each activation is a functor type with static
+// value/derivative templates on the scalar type, so kernels dispatch ONCE per call (dispatch())
+// and their inner loops over SIMD lanes inline and vectorize. Values use core/fastmath.hpp, not
+// libm, except erf-based ones (erf, gelu), which call std::erf per lane.
+#include <cmath>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nnsweep/core/fastmath.hpp"
+
+namespace nnsweep::nn {
+
+enum class ActivationKind { identity, relu, leaky_relu, tanh, softplus, sigmoid, erf, gelu, g };
+
+// An activation and its parameter: the negative slope α of leaky_relu (ignored by the others).
+struct Activation {
+  ActivationKind kind = ActivationKind::relu;
+  double alpha = 0;
+};
+
+// Names as written in specs: identity (alias linear), relu, leaky_relu, tanh, softplus, sigmoid,
+// erf, gelu, g (= sigmoid(4x) + softplus(x), the count-faithful activation of Şimşek et al.).
+const std::vector<std::string>& activation_names();
+std::string_view activation_name(ActivationKind kind);
+// Throws config_error naming the valid choices.
+Activation parse_activation(std::string_view name, double alpha = 0);
+
+// σ(cz) = cσ(z) for c > 0: the piecewise-linear activations with exact finite-width laws.
+bool is_homogeneous(ActivationKind kind);
+// Slope for z < 0 of a homogeneous activation (identity 1, relu 0, leaky_relu α).
+double negative_slope(const Activation& a);
+
+namespace act {
+
+// Every functor: value(x, α), derivative(x, α); σ'(0) is taken from the right for relu/leaky.
+struct Identity {
+  template <typename T> static T value(T x, T) { return x; }
+  template <typename T> static T derivative(T, T) { return T(1); }
+};
+struct Relu {
+  template <typename T> static T value(T x, T) { return x > T(0) ? x : T(0); }
+  template <typename T> static T derivative(T x, T) { return x > T(0) ? T(1) : T(0); }
+};
+struct LeakyRelu {
+  template <typename T> static T value(T x, T alpha) { return x > T(0) ? x : alpha * x; }
+  template <typename T> static T derivative(T x, T alpha) { return x > T(0) ? T(1) : alpha; }
+};
+struct Tanh {
+  template <typename T> static T value(T x, T) { return fastmath::tanh(x); }
+  template <typename T> static T derivative(T x, T) {
+    const T t = fastmath::tanh(x);
+    return T(1) - t * t;
+  }
+};
+struct Softplus {
+  template <typename T> static T value(T x, T) { return fastmath::softplus(x); }
+  template <typename T> static T derivative(T x, T) { return fastmath::sigmoid(x); }
+};
+struct Sigmoid {
+  template <typename T> static T value(T x, T) { return fastmath::sigmoid(x); }
+  template <typename T> static T derivative(T x, T) {
+    const T s = fastmath::sigmoid(x);
+    return s * (T(1) - s);
+  }
+};
+struct Erf {
+  template <typename T> static T value(T x, T) { return std::erf(x); }
+  template <typename T> static T derivative(T x, T) {
+    return T(1.1283791670955126) * fastmath::exp(-x * x);  // 2/√π e^{−x²}
+  }
+};
+struct Gelu {  // x Φ(x)
+  template <typename T> static T value(T x, T) { return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476))); }
+  template <typename T> static T derivative(T x, T) {
+    const T cdf = T(0.5) * (T(1) + std::erf(x * T(0.7071067811865476)));
+    return cdf + x * T(0.3989422804014327) * fastmath::exp(T(-0.5) * x * x);
+  }
+};
+struct G {  // sigmoid(4x) + softplus(x): neither odd nor even-plus-linear, g(0) ≠ 0
+  template <typename T> static T value(T x, T) { return fastmath::sigmoid(T(4) * x) + fastmath::softplus(x); }
+  template <typename T> static T derivative(T x, T) {
+    const T s4 = fastmath::sigmoid(T(4) * x);
+    return T(4) * s4 * (T(1) - s4) + fastmath::sigmoid(x);
+  }
+};
+
+}  // namespace act
+
+// Calls fn(F{}) with the functor type F of `a`: one switch per kernel call, none per element.
+template <typename Fn>
+decltype(auto) dispatch(const Activation& a, Fn&& fn) {
+  switch (a.kind) {
+    case ActivationKind::identity: return std::forward<Fn>(fn)(act::Identity{});
+    case ActivationKind::relu: return std::forward<Fn>(fn)(act::Relu{});
+    case ActivationKind::leaky_relu: return std::forward<Fn>(fn)(act::LeakyRelu{});
+    case ActivationKind::tanh: return std::forward<Fn>(fn)(act::Tanh{});
+    case ActivationKind::softplus: return std::forward<Fn>(fn)(act::Softplus{});
+    case ActivationKind::sigmoid: return std::forward<Fn>(fn)(act::Sigmoid{});
+    case ActivationKind::erf: return std::forward<Fn>(fn)(act::Erf{});
+    case ActivationKind::gelu: return std::forward<Fn>(fn)(act::Gelu{});
+    case ActivationKind::g: break;
+  }
+  return std::forward<Fn>(fn)(act::G{});
+}
+
+// Scalar (double) evaluation, for theory columns and tests.
+double value(const Activation& a, double x);
+double derivative(const Activation& a, double x);
+
+}  // namespace nnsweep::nn
