@@ -9,9 +9,10 @@ find_package(Boost 1.74 REQUIRED CONFIG COMPONENTS mpi serialization program_opt
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 
 # Debian ships serial and parallel HDF5 side by side; FindHDF5 silently prefers the serial one
-# unless told otherwise. Only the C API is used (the CXX component would mix both flavours).
+# unless told otherwise. Only the C API (and its high-level library, for dimension scales) is used:
+# the CXX component would mix both flavours.
 set(HDF5_PREFER_PARALLEL ON)
-find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(HDF5 REQUIRED COMPONENTS C HL)
 if(NOT HDF5_IS_PARALLEL)
   message(FATAL_ERROR "HDF5 found at '${HDF5_INCLUDE_DIRS}' is not parallel. "
                       "Install libhdf5-openmpi-dev (scripts/install-deps.sh does).")

@@ -17,7 +17,7 @@ function(nnsweep_add_unit_test target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LABELS;LIBS")
   add_executable(${target} ${arg_SOURCES} $<TARGET_OBJECTS:nnsweep_catch_main>)
   target_link_libraries(${target} PRIVATE nnsweep_core Catch2::Catch2 nnsweep_warnings ${arg_LIBS})
-  catch_discover_tests(${target} TEST_PREFIX "${target}." PROPERTIES LABELS "unit;${arg_LABELS}")
+  catch_discover_tests(${target} TEST_PREFIX "${target}." PROPERTIES LABELS "unit\\;${arg_LABELS}")
 endfunction()
 
 function(nnsweep_add_mpi_test target)

@@ -2,7 +2,7 @@
 add_library(nnsweep_warnings INTERFACE)
 target_compile_options(nnsweep_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+  -Woverloaded-virtual -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
 if(NNSWEEP_WARNINGS_AS_ERRORS)
   target_compile_options(nnsweep_warnings INTERFACE -Werror)
 endif()

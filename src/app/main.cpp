@@ -1,8 +1,66 @@
+// nnsweep: parse the subcommand, dispatch, turn errors into exit codes.
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
+#include "cli.hpp"
+#include "nnsweep/core/error.hpp"
 #include "nnsweep/core/version.hpp"
 
-int main() {
-  std::cout << "nnsweep " << nnsweep::version() << "\n";
-  return 0;
+namespace {
+
+constexpr const char* help_text = R"(nnsweep — deep-learning-theory experiments as sweeps on MPI clusters
+
+usage: nnsweep <command> [options]      (nnsweep <command> --help for details)
+
+commands:
+  run SPEC.ini      run the sweep's pending tasks under MPI, results into one HDF5 file
+                    (mpirun -n 4 nnsweep run jobs/examples/correlations.ini)
+  plan SPEC.ini     task count, total cost, suggested ranks × wall time; runs nothing
+  status FILE.h5    done / failed / pending tasks, per value of each swept parameter
+  report FILE.h5    mean ± sem over seeds per grid cell beside theory, with z-scores
+  theory EXPERIMENT theory predictions only, for a grid given by --set (or a spec)
+  list [EXPERIMENT] experiments, their parameters, defaults, units and help
+
+  --version         version and the commit it was built from
+  --help            this text
+
+exit codes: 0 success, 1 error, 2 bad spec/arguments/output path, 75 run stopped early (resume it)
+docs: README.md, docs/ (results-file.md: the HDF5 layout)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace nnsweep;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::cout << help_text;
+    return argc < 2 ? exit_usage : exit_ok;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::cout << "nnsweep " << version() << " (" << git_sha() << ")\n";
+    return exit_ok;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (command == "run") return app::run_command(argc - 1, argv + 1);
+    if (command == "plan") return app::plan_command(args);
+    if (command == "status") return app::status_command(args);
+    if (command == "report") return app::report_command(args);
+    if (command == "theory") return app::theory_command(args);
+    if (command == "list") return app::list_command(args);
+    const std::string hint = nearest(command, {"run", "plan", "status", "report", "theory", "list"});
+    std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n", command.c_str(),
+                 hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
+    return exit_usage;
+  } catch (const config_error& e) {
+    std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    return exit_failure;
+  }
 }

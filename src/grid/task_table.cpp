@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/grid/task_record.hpp"
 
 namespace nnsweep::grid {
 
@@ -47,6 +48,17 @@ void TaskTable::validate() const {
       throw config_error(cat("grid point ", cell * seeds_per_cell(), ": ", e.what()));
     }
   }
+}
+
+std::string_view status_name(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::pending: return "pending";
+    case TaskStatus::done: return "done";
+    case TaskStatus::failed: return "failed";
+    case TaskStatus::diverged: return "diverged";
+    case TaskStatus::timed_out: return "timed_out";
+  }
+  return "?";
 }
 
 std::uint64_t hash64(std::string_view text) {

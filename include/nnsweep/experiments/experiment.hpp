@@ -11,18 +11,12 @@
 #include <vector>
 
 #include "nnsweep/config/param.hpp"
+#include "nnsweep/grid/task_record.hpp"
 
 namespace nnsweep::experiments {
 
 // Status of a task, as stored in the `status` column.
-enum class Status : std::uint8_t {
-  pending = 0,    // not computed (yet)
-  done = 1,       // finished; its values are final
-  failed = 2,     // the kernel threw; `error` says why
-  diverged = 3,   // a loss or statistic became NaN/inf; values up to that point are kept
-  timed_out = 4,  // abandoned: it would not finish in the remaining time
-};
-std::string_view status_name(Status status);
+using Status = grid::TaskStatus;
 
 // One output column of the results file.
 struct Column {

@@ -1,0 +1,34 @@
+#pragma once
+// Aggregation of a results file for `nnsweep report` and `nnsweep status`: per grid cell (the
+// parameters in `by`), the mean ± sem over seeds of each metric beside its theory value, with
+// the z-score; and task counts by status. Computed from the file, never stored in it.
+#include <string>
+#include <vector>
+
+#include "nnsweep/io/results_file.hpp"
+#include "nnsweep/report/table.hpp"
+
+namespace nnsweep::report {
+
+struct CellStatistic {
+  std::vector<std::string> cell;  // values of the `by` parameters
+  std::string metric;
+  std::size_t count = 0;          // done tasks that contributed
+  double mean = 0, sem = 0, theory = 0, z = 0;  // NaN where not available
+};
+
+// Parameters with more than one value in the file, `seed` excluded (the default `by`).
+std::vector<std::string> swept_parameters(const io::ResultsFile& file);
+// Scalar metric columns (not the _sem companions).
+std::vector<std::string> metric_names(const io::ResultsFile& file);
+
+// Mean over the done tasks of each cell; sem = sd/√n for n ≥ 2 seeds, else the task's own
+// `<metric>_sem`; theory is shown when it is the same for every task of the cell.
+std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vector<std::string>& by,
+                                     const std::vector<std::string>& metrics);
+Table statistics_table(const std::vector<CellStatistic>& statistics, const std::vector<std::string>& by, Format format);
+
+// Task counts by status, overall and per value of each `by` parameter; failed tasks listed.
+std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by, Format format);
+
+}  // namespace nnsweep::report

@@ -1,0 +1,63 @@
+"""Command line: ``python3 -m nnsweep plot FILE.h5 [-o OUT.png]`` and
+``python3 -m nnsweep summary FILE.h5 [--by a,b] [--format table|csv|markdown]``.
+
+Input errors (missing file, not a results file, unknown experiment or column) print one line
+to stderr and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import plots
+from .aggregate import aggregate
+from .io import ResultsFileError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m nnsweep",
+                                     description="Post-process an nnsweep results file.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    plot = commands.add_parser("plot", help="draw the experiment's figure")
+    plot.add_argument("file", type=Path)
+    plot.add_argument("-o", "--out", type=Path, help="PNG to write (default: FILE with .png)")
+    summary = commands.add_parser("summary", help="print mean ± sem per cell")
+    summary.add_argument("file", type=Path)
+    summary.add_argument("--by", help="comma-separated cell parameters "
+                                      "(default: the swept parameters except seed)")
+    summary.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "plot":
+            print(plots.plot(args.file, args.out or args.file.with_suffix(".png")))
+        else:
+            by = args.by.split(",") if args.by else None
+            print(_format(aggregate(args.file, by=by), args.format))
+    except (FileNotFoundError, ResultsFileError, ValueError) as error:
+        print(f"nnsweep: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _format(table: pd.DataFrame, fmt: str) -> str:
+    """The aggregate table as text: aligned table, CSV (full precision) or Markdown."""
+    if fmt == "csv":
+        return table.to_csv(index=False).rstrip("\n")
+    if fmt == "table":
+        return table.to_string(index=False, float_format="{:.6g}".format)
+    cells = table.applymap(_cell)
+    rows = [list(table.columns), ["---"] * len(table.columns)] + cells.values.tolist()
+    return "\n".join("| " + " | ".join(map(str, row)) + " |" for row in rows)
+
+
+def _cell(value) -> str:
+    """One Markdown cell: floats with 6 significant digits."""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

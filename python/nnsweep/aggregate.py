@@ -1,0 +1,89 @@
+"""Statistics per grid cell: mean ± sem over seeds, theory and z-score.
+
+A cell is one combination of the ``by`` parameters (default: the swept parameters except
+``seed``); its tasks are the seeds, independent Monte Carlo replicas. Only tasks with status
+done enter the statistics; the other statuses are counted per cell.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .io import DONE, PathLike, to_dataframe
+
+#: Columns that are functions of the cell's parameters, reported once per cell.
+CELL_CONSTANTS = ("l_over_n",)
+
+
+def metric_names(df: pd.DataFrame) -> list[str]:
+    """Columns of kind ``metric`` in a :func:`nnsweep.to_dataframe` frame, without ``*_sem``
+    and the :data:`CELL_CONSTANTS`."""
+    kinds = df.attrs.get("kinds", {})
+    return [name for name in df.columns if kinds.get(name) == "metric"
+            and not name.endswith("_sem") and name not in CELL_CONSTANTS]
+
+
+def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
+              by: Sequence[str] | None = None,
+              metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per cell with, for each metric ``X``:
+
+    - ``X_mean``: mean over the cell's done tasks (NaN values skipped);
+    - ``X_sem``: sample sd / √count when count ≥ 2; with one task, that task's own ``X_sem``
+      column (its Monte Carlo error) if the file has one, else NaN;
+    - ``X_count``: number of done tasks with a finite ``X``;
+    - ``X_theory``, ``X_z = (X_mean − X_theory) / X_sem``: when a ``theory_X`` column exists.
+      The theory is taken only where it is the same for every task of the cell (else NaN,
+      e.g. when ``by`` pools cells with different predictions).
+
+    Also ``n_tasks`` and ``n_<status>`` (pending, done, failed, ...) per cell, and the cell's
+    ``l_over_n`` when the file has that column. ``path_or_df`` is a path, a loaded Dataset or a
+    frame from :func:`nnsweep.to_dataframe`; for any other frame give ``by``, ``metrics`` and a
+    ``status`` column.
+    """
+    df = path_or_df if isinstance(path_or_df, pd.DataFrame) else to_dataframe(path_or_df)
+    if by is None:
+        if "swept" not in df.attrs:
+            raise ValueError("give `by`: the frame does not say which parameters were swept")
+        by = [p for p in df.attrs["swept"] if p != "seed"]
+    by = list(by)
+    metrics = metric_names(df) if metrics is None else list(metrics)
+    missing = [c for c in by + metrics if c not in df.columns]
+    if missing:
+        raise ValueError(f"no such column: {', '.join(missing)}")
+
+    # The cells come from all tasks, so a cell without a done task still gets a row.
+    keys = [df[c] for c in by] if by else [pd.Series(0, index=df.index, name="_cell")]
+    out = pd.DataFrame({"n_tasks": df.groupby(keys).size()})
+    for code, name in df.attrs.get("status_names", {DONE: "done"}).items():
+        out[f"n_{name}"] = (df["status"] == code).groupby(keys).sum()
+    for name in CELL_CONSTANTS:
+        if name in df.columns:
+            out[name] = _cell_constant(df[name], keys)
+
+    done = df["status"] == DONE
+    for x in metrics:
+        values = df[x].where(done)
+        by_cell = values.groupby(keys)
+        count = by_cell.count()
+        sem = by_cell.std(ddof=1) / np.sqrt(count)
+        if f"{x}_sem" in df.columns:
+            own = df[f"{x}_sem"].where(values.notna()).groupby(keys).first()
+            sem = sem.where(count >= 2, own)
+        out[f"{x}_mean"] = by_cell.mean()
+        out[f"{x}_sem"] = sem
+        out[f"{x}_count"] = count
+        if f"theory_{x}" in df.columns:
+            out[f"{x}_theory"] = _cell_constant(df[f"theory_{x}"], keys)
+            out[f"{x}_z"] = (out[f"{x}_mean"] - out[f"{x}_theory"]) / out[f"{x}_sem"]
+    return out.reset_index(drop=not by)
+
+
+def _cell_constant(column: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """The column's value per cell where all tasks of the cell agree (NaNs ignored), else NaN."""
+    cells = column.groupby(keys)
+    low, high = cells.min(), cells.max()
+    return low.where(np.isclose(low, high, rtol=1e-12, atol=0.0))

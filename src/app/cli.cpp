@@ -1,0 +1,48 @@
+#include "cli.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+
+#include "nnsweep/core/error.hpp"
+
+namespace nnsweep::app {
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& options,
+                        const po::positional_options_description& positional, const std::string& usage) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
+                  .options(options)
+                  .positional(positional)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw config_error(cat(e.what(), " — usage: ", usage, " (see nnsweep ", args.front(), " --help)"));
+  }
+  return vm;
+}
+
+std::string command_line(int argc, char** argv) {
+  std::vector<std::string> words;
+  for (int i = 0; i < argc; ++i) words.emplace_back(argv[i]);
+  return join(words, " ");
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+std::string hostname() {
+  char buffer[256] = {0};
+  ::gethostname(buffer, sizeof buffer - 1);
+  return buffer;
+}
+
+}  // namespace nnsweep::app

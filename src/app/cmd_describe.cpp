@@ -1,0 +1,115 @@
+// nnsweep list and nnsweep theory: what the experiments are, and what theory predicts.
+#include <cmath>
+#include <iostream>
+
+#include "cli.hpp"
+#include "nnsweep/core/error.hpp"
+#include "nnsweep/report/table.hpp"
+#include "sweep.hpp"
+
+namespace nnsweep::app {
+namespace {
+
+std::string valid_values(const config::ParamSpec& p) {
+  std::string text;
+  if (p.type == config::ParamType::choice) {
+    text = join(p.choices, " | ");
+  } else {
+    const bool lo = std::isfinite(p.min), hi = std::isfinite(p.max);
+    text = lo && hi ? cat("[", format_number(p.min), ", ", format_number(p.max), "]") : lo ? cat(">= ", format_number(p.min)) : hi ? cat("<= ", format_number(p.max)) : "any";
+  }
+  return p.allows_auto ? text + " | auto" : text;
+}
+
+std::string kind_name(experiments::Column::Kind kind) {
+  switch (kind) {
+    case experiments::Column::Kind::metric: return "metric";
+    case experiments::Column::Kind::theory: return "theory";
+    case experiments::Column::Kind::derived: return "derived";
+  }
+  return "?";
+}
+
+}  // namespace
+
+int list_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "nnsweep list [EXPERIMENT] [options]\n\n"
+      "Without EXPERIMENT: the experiments. With it: its parameters (type, default, unit, valid values,\n"
+      "help) — every one can be swept in a spec's [params] — and the columns it writes.\n\nOptions");
+  options.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "experiment", po::value<std::string>(), "");
+  po::positional_options_description positional;
+  positional.add("experiment", 1);
+  const auto vm = parse(args, options, positional, "nnsweep list [EXPERIMENT]");
+  if (vm.count("help") > 0) {
+    std::cout << options;
+    return exit_ok;
+  }
+  const auto format = report::parse_format(vm["format"].as<std::string>());
+  if (vm.count("experiment") == 0) {
+    report::Table table;
+    table.headers = {"experiment", "what it measures"};
+    for (const auto* e : experiments::all()) table.rows.push_back({std::string(e->name()), std::string(e->summary())});
+    std::cout << report::render(table, format) << "\nnnsweep list EXPERIMENT shows its parameters and columns.\n";
+    return exit_ok;
+  }
+  const auto& experiment = experiments::find(vm["experiment"].as<std::string>());
+  std::cout << experiment.name() << ": " << experiment.summary() << "\n\nparameters:\n";
+  report::Table params;
+  params.headers = {"name", "type", "default", "unit", "valid", "help"};
+  for (const auto& p : experiment.schema().params())
+    params.rows.push_back({p.name, std::string(config::type_name(p.type)), p.default_value, p.unit, valid_values(p), p.help});
+  std::cout << report::render(params, format);
+  const Sweep defaults = load_sweep_text(cat("experiment = ", experiment.name(), "\n"), "defaults", {});
+  report::Table columns;
+  columns.headers = {"column", "kind", "units", "description"};
+  for (const auto& c : defaults.columns)
+    columns.rows.push_back({c.length > 0 ? cat(c.name, "[", c.dim, "]") : c.name, kind_name(c.kind), c.units, c.description});
+  std::cout << "\ncolumns of the results file:\n" << report::render(columns, format);
+  return exit_ok;
+}
+
+int theory_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "nnsweep theory EXPERIMENT [options]\n\n"
+      "Prints the theory (and derived) columns for every grid cell, computed from the parameters\n"
+      "alone — no sampling, no MPI. The grid is the experiment's defaults changed by --set (axis\n"
+      "expressions allowed, e.g. --set width=16..256*2), or a spec file.\n\nOptions");
+  options.add_options()("help,h", "show this help")(
+      "set,s", po::value<std::vector<std::string>>()->composing(), "key=value (a parameter, any axis expression); repeatable")(
+      "spec", po::value<std::string>(), "take the grid from this spec file instead")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("experiment", po::value<std::string>(), "");
+  po::positional_options_description positional;
+  positional.add("experiment", 1);
+  const auto vm = parse(args, options, positional, "nnsweep theory EXPERIMENT [--set key=value]...");
+  if (vm.count("help") > 0) {
+    std::cout << options;
+    return exit_ok;
+  }
+  const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (vm.count("experiment") == 0 && vm.count("spec") == 0) throw config_error("no experiment — usage: nnsweep theory EXPERIMENT [--set key=value]...");
+  const Sweep sweep = vm.count("spec") > 0 ? load_sweep(vm["spec"].as<std::string>(), sets)
+                                           : load_sweep_text(cat("experiment = ", vm["experiment"].as<std::string>(), "\n"), "--set", sets);
+  const auto& schema = sweep.experiment->schema();
+  std::vector<std::size_t> swept;
+  for (std::size_t i = 0; i + 1 < schema.size(); ++i)
+    if (sweep.spec.values[i].size() > 1) swept.push_back(i);
+  report::Table table;
+  for (const std::size_t i : swept) table.headers.push_back(schema[i].name);
+  for (const auto& c : sweep.columns)
+    if (c.kind != experiments::Column::Kind::metric) table.headers.push_back(c.name);
+  table.numeric.assign(table.headers.size(), true);
+  const auto& grid = *sweep.table;
+  for (std::size_t cell = 0; cell < grid.cell_count(); ++cell) {
+    const auto params = grid.params(cell * grid.seeds_per_cell());
+    std::vector<std::string> row;
+    for (const std::size_t i : swept) row.push_back(config::format_value(params.value(i)));
+    for (const double v : sweep.experiment->theory(params)) row.push_back(std::isnan(v) ? "" : cat(v));
+    table.rows.push_back(std::move(row));
+  }
+  std::cout << report::render(table, report::parse_format(vm["format"].as<std::string>()));
+  return exit_ok;
+}
+
+}  // namespace nnsweep::app

@@ -1,0 +1,86 @@
+// nnsweep status and nnsweep report: read a results file (no MPI needed).
+#include <cstdio>
+#include <iostream>
+
+#include "cli.hpp"
+#include "nnsweep/core/error.hpp"
+#include "nnsweep/report/report.hpp"
+
+namespace nnsweep::app {
+namespace {
+
+std::vector<std::string> list_option(const po::variables_map& vm, const char* name, std::vector<std::string> fallback) {
+  if (vm.count(name) == 0) return fallback;
+  const auto text = vm[name].as<std::string>();
+  return text.empty() ? std::vector<std::string>{} : split(text, ',');
+}
+
+std::string runs_text(const io::ResultsFile& file, report::Format format) {
+  report::Table table;
+  table.headers = {"run", "started", "ranks", "io", "tasks", "makespan", "load balance", "exit"};
+  table.numeric = {true, false, true, false, true, true, true, true};
+  const auto runs = file.read_runs();
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const auto& run = runs[r];
+    const bool finished = !run.end.finished_utc.empty();
+    char balance[16] = "";
+    if (finished) std::snprintf(balance, sizeof balance, "%.1f%%", 100 * run.end.load_balance);
+    table.rows.push_back({std::to_string(r), run.start.started_utc, std::to_string(run.start.mpi_size), run.start.io_mode,
+                          finished ? std::to_string(run.end.tasks_done) : "", finished ? format_duration(run.end.makespan_s) : "",
+                          balance, finished ? std::to_string(run.end.exit_code) : "killed"});
+  }
+  return runs.empty() ? std::string() : "\nruns:\n" + report::render(table, format);
+}
+
+}  // namespace
+
+int status_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "nnsweep status FILE.h5 [options]\n\n"
+      "Counts tasks by status (pending, done, failed, diverged, timed out), overall and per value of\n"
+      "each swept parameter, and lists failed tasks with their errors. Safe while the sweep runs.\n\nOptions");
+  options.add_options()("help,h", "show this help")(
+      "by", po::value<std::string>(), "comma-separated parameters to break counts down by (default: the swept ones)")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("file", po::value<std::string>(), "");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  const auto vm = parse(args, options, positional, "nnsweep status FILE.h5 [--by a,b]");
+  if (vm.count("help") > 0) {
+    std::cout << options;
+    return exit_ok;
+  }
+  if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep status FILE.h5");
+  const io::ResultsFile file(vm["file"].as<std::string>(), io::ResultsFile::Access::read_only);
+  const auto by = list_option(vm, "by", report::swept_parameters(file));
+  const auto format = report::parse_format(vm["format"].as<std::string>());
+  std::cout << report::status_text(file, by, format) << runs_text(file, format);
+  return exit_ok;
+}
+
+int report_command(const std::vector<std::string>& args) {
+  po::options_description options(
+      "nnsweep report FILE.h5 [options]\n\n"
+      "For every grid cell (values of the --by parameters): the mean ± sem over seeds of each metric\n"
+      "(done tasks only; with one seed, the task's own Monte Carlo sem), the theory value for the\n"
+      "same cell, and z = (mean − theory) / sem.\n\nOptions");
+  options.add_options()("help,h", "show this help")(
+      "by", po::value<std::string>(), "comma-separated parameters that define a cell (default: the swept ones except seed)")(
+      "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("file", po::value<std::string>(), "");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  const auto vm = parse(args, options, positional, "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
+  if (vm.count("help") > 0) {
+    std::cout << options;
+    return exit_ok;
+  }
+  if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep report FILE.h5");
+  const io::ResultsFile file(vm["file"].as<std::string>(), io::ResultsFile::Access::read_only);
+  const auto by = list_option(vm, "by", report::swept_parameters(file));
+  const auto metrics = list_option(vm, "metrics", report::metric_names(file));
+  const auto format = report::parse_format(vm["format"].as<std::string>());
+  std::cout << report::render(report::statistics_table(report::aggregate(file, by, metrics), by, format), format);
+  return exit_ok;
+}
+
+}  // namespace nnsweep::app

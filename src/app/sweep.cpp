@@ -1,0 +1,182 @@
+#include "sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nnsweep/core/error.hpp"
+
+namespace nnsweep::app {
+
+namespace {
+
+Sweep finish_loading(const config::RawSpec& raw) {
+  Sweep sweep;
+  sweep.experiment = &experiments::find(raw.experiment);
+  const auto& experiment = *sweep.experiment;
+  sweep.spec = config::resolve(raw, experiment.schema());
+  sweep.table = std::make_unique<grid::TaskTable>(std::string(experiment.name()), experiment.schema(), sweep.spec,
+                                                  [&experiment](config::ParamSet& p) { experiment.resolve(p); });
+  sweep.table->validate();
+  const auto& table = *sweep.table;
+  sweep.columns = experiment.columns(table.params(0));
+  const bool has_curves = std::any_of(sweep.columns.begin(), sweep.columns.end(), [](const auto& c) { return c.length > 0; });
+  for (std::size_t cell = 1; has_curves && cell < table.cell_count(); ++cell) {
+    const auto other = experiment.columns(table.params(cell * table.seeds_per_cell()));
+    for (std::size_t i = 0; i < other.size() && i < sweep.columns.size(); ++i)
+      sweep.columns[i].length = std::max(sweep.columns[i].length, other[i].length);
+  }
+  return sweep;
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path, const std::vector<std::string>& overrides) {
+  return finish_loading(config::read_spec_file(path, overrides));
+}
+
+Sweep load_sweep_text(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+  return finish_loading(config::read_spec_text(text, origin, overrides));
+}
+
+std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns) {
+  std::vector<io::ColumnSpec> out;
+  for (const auto& c : columns) {
+    io::ColumnSpec s;
+    s.name = c.name;
+    s.units = c.units;
+    s.long_name = c.long_name;
+    s.description = c.description;
+    s.kind = c.kind == experiments::Column::Kind::metric   ? "metric"
+             : c.kind == experiments::Column::Kind::theory ? "theory"
+                                                           : "derived";
+    s.length = c.length;
+    s.dim = c.dim;
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bool>& pending) {
+  const auto& table = *sweep.table;
+  const std::size_t seeds = table.seeds_per_cell();
+  std::vector<sched::WorkUnit> units;
+  for (std::size_t cell = 0; cell < table.cell_count(); ++cell) {
+    const std::size_t first = cell * seeds;
+    bool any = false;
+    for (std::size_t s = 0; s < seeds && !any; ++s) any = pending[first + s];
+    if (!any) continue;
+    const auto params = table.params(first);
+    const double cost = sweep.experiment->cost(params);
+    const std::size_t pack = std::max<std::size_t>(1, sweep.experiment->preferred_pack(params));
+    // Runs of consecutive pending seeds, cut into packs.
+    std::size_t s = 0;
+    while (s < seeds) {
+      if (!pending[first + s]) {
+        ++s;
+        continue;
+      }
+      std::size_t end = s;
+      while (end < seeds && pending[first + end] && end - s < pack) ++end;
+      units.push_back({first + s, end - s, cost * static_cast<double>(end - s)});
+      s = end;
+    }
+  }
+  return units;
+}
+
+UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pack_(pack) {
+  for (const auto& c : sweep.columns) values_per_record_ += std::max<std::size_t>(1, c.length);
+}
+
+const std::vector<double>& UnitRunner::theory_of(std::size_t cell, const config::ParamSet& params) {
+  auto it = theory_cache_.find(cell);
+  if (it != theory_cache_.end()) return it->second;
+  if (theory_cache_.size() >= 64) theory_cache_.erase(theory_cache_.begin());
+  return theory_cache_.emplace(cell, sweep_.experiment->theory(params)).first->second;
+}
+
+std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit, const std::atomic<bool>& cancel) {
+  const auto& table = *sweep_.table;
+  const auto& experiment = *sweep_.experiment;
+  std::vector<grid::TaskRecord> records(unit.count);
+  std::vector<experiments::Replica> replicas(unit.count);
+  for (std::size_t i = 0; i < unit.count; ++i) {
+    records[i].task = unit.first + i;
+    const auto params = table.params(unit.first + i);
+    replicas[i] = {sweep_.spec.sweep_seed, grid::task_key(table.experiment(), params), params.integer("seed")};
+  }
+  const auto cell = table.params(unit.first);
+  const auto fail_all = [&](const std::string& why) {
+    for (auto& r : records) {
+      r.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
+      r.error = why;
+      r.values.assign(values_per_record_, std::nan(""));
+    }
+    return records;
+  };
+  std::vector<experiments::TaskResult> results;
+  std::vector<double> theory;
+  try {
+    experiments::RunOptions options;
+    options.pack = pack_;
+    options.cancel = &cancel;
+    results = experiment.run(cell, replicas, options);
+    theory = theory_of(table.cell_of(unit.first), cell);
+  } catch (const std::exception& e) {
+    return fail_all(e.what());
+  }
+  if (results.size() != unit.count) return fail_all(cat("internal: the kernel returned ", results.size(), " results for ", unit.count, " tasks"));
+  const auto cell_columns = experiment.columns(cell);
+  for (std::size_t i = 0; i < unit.count; ++i) {
+    auto& record = records[i];
+    auto& result = results[i];
+    record.status = static_cast<std::uint8_t>(result.status);
+    record.error = result.error;
+    record.values.reserve(values_per_record_);
+    std::size_t metric = 0, predicted = 0;
+    for (std::size_t c = 0; c < sweep_.columns.size(); ++c) {
+      const std::size_t file_length = std::max<std::size_t>(1, sweep_.columns[c].length);
+      if (sweep_.columns[c].kind == experiments::Column::Kind::metric) {
+        const std::size_t length = std::max<std::size_t>(1, cell_columns[c].length);
+        for (std::size_t k = 0; k < file_length; ++k)
+          record.values.push_back(k < length && metric + k < result.values.size() ? result.values[metric + k] : std::nan(""));
+        metric += length;
+      } else {
+        record.values.push_back(predicted < theory.size() ? theory[predicted] : std::nan(""));
+        ++predicted;
+      }
+    }
+    const bool pending = result.status == grid::TaskStatus::pending;
+    if (!pending && (metric != result.values.size() || predicted != theory.size())) {
+      record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
+      record.error = cat("internal: the kernel gave ", result.values.size(), " values and ", theory.size(),
+                         " theory values; the columns need ", metric, " and ", predicted);
+    }
+  }
+  return records;
+}
+
+FileSink::FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts, double flush_seconds)
+    : file_(file), run_(run), attempts_(std::move(attempts)), flush_seconds_(flush_seconds),
+      last_flush_(std::chrono::steady_clock::now()) {}
+
+void FileSink::accept(std::vector<grid::TaskRecord> records) {
+  for (auto& r : records) {
+    if (r.status == static_cast<std::uint8_t>(grid::TaskStatus::pending)) continue;
+    r.run = run_;
+    r.attempts = attempts_[r.task] + 1;
+    buffer_.push_back(std::move(r));
+  }
+  const double age = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count();
+  if (age >= flush_seconds_ || buffer_.size() >= 4096) flush();
+}
+
+void FileSink::flush() {
+  last_flush_ = std::chrono::steady_clock::now();
+  if (buffer_.empty() || file_ == nullptr) return;
+  file_->commit(buffer_);
+  committed_ += buffer_.size();
+  buffer_.clear();
+}
+
+}  // namespace nnsweep::app

@@ -1,0 +1,71 @@
+#pragma once
+// What every subcommand that reads a spec needs: the experiment, the validated spec, the task
+// table and the result columns; and what `run` plugs into the scheduler: the unit executor
+// (kernel + theory → records) and the results-file sink.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnsweep/experiments/experiment.hpp"
+#include "nnsweep/grid/task_table.hpp"
+#include "nnsweep/io/results_file.hpp"
+#include "nnsweep/sched/scheduler.hpp"
+
+namespace nnsweep::app {
+
+struct Sweep {
+  const experiments::Experiment* experiment = nullptr;
+  config::SweepSpec spec;
+  std::unique_ptr<grid::TaskTable> table;
+  std::vector<experiments::Column> columns;  // every cell's columns; curves at their longest
+};
+
+// Reads, validates and expands a spec (throws config_error).
+Sweep load_sweep(const std::string& path, const std::vector<std::string>& overrides);
+// The same from spec text (e.g. the one stored in a results file).
+Sweep load_sweep_text(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides);
+
+// The results file's view of the experiment's columns.
+std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns);
+
+// Work units: each cell's seeds split by the experiment's preferred pack, with their cost.
+// Only tasks with `pending[task]` true are included.
+std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bool>& pending);
+
+// Runs a unit: the kernel on its replicas, theory once per cell (cached), values laid out in the
+// file's column order. Kernel exceptions become failed records; they never escape.
+class UnitRunner {
+ public:
+  UnitRunner(const Sweep& sweep, std::size_t pack);
+  std::vector<grid::TaskRecord> operator()(const sched::WorkUnit& unit, const std::atomic<bool>& cancel);
+
+ private:
+  const std::vector<double>& theory_of(std::size_t cell, const config::ParamSet& params);
+  const Sweep& sweep_;
+  std::size_t pack_;
+  std::size_t values_per_record_ = 0;
+  std::map<std::size_t, std::vector<double>> theory_cache_;
+};
+
+// Commits records to the results file: drops pending ones, stamps run index and attempts,
+// buffers briefly so tiny units do not cost one write each.
+class FileSink : public sched::ResultSink {
+ public:
+  FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts, double flush_seconds);
+  void accept(std::vector<grid::TaskRecord> records) override;
+  void flush() override;
+  std::size_t committed() const { return committed_; }
+
+ private:
+  io::ResultsFile* file_;
+  int run_;
+  std::vector<std::int32_t> attempts_;
+  double flush_seconds_;
+  std::vector<grid::TaskRecord> buffer_;
+  std::chrono::steady_clock::time_point last_flush_;
+  std::size_t committed_ = 0;
+};
+
+}  // namespace nnsweep::app

@@ -1,0 +1,378 @@
+// Opening, committing to and reading a results file. Only raw data is written here.
+#include "nnsweep/io/results_file.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <numeric>
+
+#include "h5.hpp"
+#include "layout.hpp"
+#include "nnsweep/core/error.hpp"
+
+namespace nnsweep::io {
+
+using h5::check;
+using h5::Handle;
+
+struct ResultsFile::Impl {
+  std::string path;
+  Access access = Access::read_only;
+  Handle file;
+  std::size_t tasks = 0;
+  std::vector<std::string> parameters;
+  std::vector<ColumnSpec> results;
+  std::vector<std::size_t> offsets;  // first value of each result column in a record's values
+  std::size_t values_per_record = 0;
+  std::map<std::string, Handle> datasets;
+
+  hid_t dataset(const std::string& name) {
+    auto it = datasets.find(name);
+    if (it != datasets.end()) return it->second.get();
+    Handle ds(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), path, ("H5Dopen2 " + name).c_str()), H5Dclose);
+    return datasets.emplace(name, std::move(ds)).first->second.get();
+  }
+
+  ColumnSpec read_spec(const std::string& name) {
+    const hid_t ds = dataset(name);
+    ColumnSpec c;
+    c.name = name;
+    const std::string at = path + " " + name;
+    for (auto [field, key] : {std::pair{&c.units, "units"}, std::pair{&c.long_name, "long_name"},
+                              std::pair{&c.description, "description"}, std::pair{&c.kind, "kind"}})
+      if (h5::has_attribute(ds, key)) *field = h5::read_attribute(ds, key, at);
+    Handle type(check(H5Dget_type(ds), at, "H5Dget_type"), H5Tclose);
+    const H5T_class_t cls = H5Tget_class(type.get());
+    const std::size_t size = H5Tget_size(type.get());
+    if (cls == H5T_STRING) {
+      c.type = ColumnSpec::Type::string;
+      c.string_size = size;
+    } else if (cls == H5T_FLOAT) {
+      c.type = ColumnSpec::Type::float64;
+    } else if (size == 1) {
+      c.type = ColumnSpec::Type::uint8;
+    } else if (size == 4) {
+      c.type = ColumnSpec::Type::int32;
+    } else {
+      c.type = H5Tget_sign(type.get()) == H5T_SGN_NONE ? ColumnSpec::Type::uint64 : ColumnSpec::Type::int64;
+    }
+    Handle space(check(H5Dget_space(ds), at, "H5Dget_space"), H5Sclose);
+    hsize_t dims[2] = {0, 0};
+    const int rank = H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+    if (rank == 2) {
+      c.length = dims[1];
+      // The curve dimension's name is the name of the scale attached to it.
+      H5DSiterate_scales(
+          ds, 1, nullptr,
+          [](hid_t, unsigned, hid_t scale_id, void* out) -> herr_t {
+            char scale_name[256] = {0};
+            if (H5DSget_scale_name(scale_id, scale_name, sizeof scale_name) > 0) *static_cast<std::string*>(out) = scale_name;
+            return 1;
+          },
+          &c.dim);
+    }
+    return c;
+  }
+
+  // Selects the rows of `sorted` (task indices, ascending) in a dataset of `length` columns.
+  Handle select_rows(hid_t ds, const std::vector<std::size_t>& sorted, std::size_t length) {
+    Handle space(check(H5Dget_space(ds), path, "H5Dget_space"), H5Sclose);
+    check(H5Sselect_none(space.get()), path, "H5Sselect_none");
+    std::size_t i = 0;
+    while (i < sorted.size()) {
+      std::size_t j = i + 1;
+      while (j < sorted.size() && sorted[j] == sorted[j - 1] + 1) ++j;
+      const hsize_t start[2] = {sorted[i], 0}, count[2] = {j - i, length == 0 ? 1 : length};
+      check(H5Sselect_hyperslab(space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr), path, "H5Sselect_hyperslab");
+      i = j;
+    }
+    return space;
+  }
+
+  void write(const std::string& name, const std::vector<std::size_t>& sorted, std::size_t length, hid_t type,
+             const void* data) {
+    const hid_t ds = dataset(name);
+    Handle file_space = select_rows(ds, sorted, length);
+    const hsize_t dims[2] = {sorted.size(), length};
+    Handle memory_space(check(H5Screate_simple(length == 0 ? 1 : 2, dims, nullptr), path, "H5Screate_simple"), H5Sclose);
+    check(H5Dwrite(ds, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path, ("H5Dwrite " + name).c_str());
+  }
+
+  template <typename T>
+  std::vector<T> read_all(const std::string& name, hid_t type) {
+    std::vector<T> out(tasks);
+    check(H5Dread(dataset(name), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path, ("H5Dread " + name).c_str());
+    return out;
+  }
+
+  void write_run_field(const ColumnSpec& column, int run, const void* value) {
+    const std::string name = std::string(layout::runs_group) + "/" + column.name;
+    const std::vector<std::size_t> row{static_cast<std::size_t>(run)};
+    if (column.type == ColumnSpec::Type::string) {
+      std::string padded(static_cast<const char*>(value));
+      padded.resize(column.string_size, '\0');
+      const Handle type = h5::string_type(column.string_size);
+      write(name, row, 0, type.get(), padded.data());
+    } else {
+      write(name, row, 0, h5::memory_type(column.type), value);
+    }
+  }
+
+  void flush_if_serial() {
+    if (access == Access::serial_write) check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), path, "H5Fflush");
+  }
+};
+
+ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm) : impl_(std::make_unique<Impl>()) {
+  h5::quiet_errors();
+  impl_->path = path;
+  impl_->access = access;
+  const Handle fapl = h5::plist(H5P_FILE_ACCESS);
+  check(H5Pset_file_locking(fapl.get(), 0, 1), path, "H5Pset_file_locking");
+  if (access == Access::parallel_write) {
+    check(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
+  } else if (access == Access::serial_write) {
+    // No sieve buffer: raw data goes straight to the file, so "payload, flush, status" holds.
+    check(H5Pset_sieve_buf_size(fapl.get(), 0), path, "H5Pset_sieve_buf_size");
+  }
+  const unsigned flags = access == Access::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
+  impl_->file = Handle(H5Fopen(path.c_str(), flags, fapl.get()), H5Fclose);
+  if (!impl_->file.valid()) {
+    const bool exists = ::access(path.c_str(), F_OK) == 0;
+    throw io_error(exists ? cat(path, ": not a readable HDF5 file (", h5::last_error(),
+                                ") — it may be truncated or corrupt; start over with --force")
+                          : cat(path, ": no such results file — check the path"));
+  }
+  const hid_t root = impl_->file.get();
+  if (!h5::has_attribute(root, "schema_version") || !h5::has_attribute(root, "results"))
+    throw io_error(cat(path, ": not an nnsweep results file (no schema_version attribute)"));
+  const std::string version = h5::read_attribute(root, "schema_version", path);
+  if (version != std::to_string(layout::schema_version))
+    throw io_error(cat(path, ": results file schema version ", version, ", this nnsweep reads version ",
+                       layout::schema_version, " — use the nnsweep that wrote it"));
+  impl_->tasks = std::stoull(h5::read_attribute(root, "task_count", path));
+  impl_->parameters = split(h5::read_attribute(root, "parameters", path), ',');
+  const std::string results = h5::read_attribute(root, "results", path);
+  for (const auto& name : results.empty() ? std::vector<std::string>{} : split(results, ',')) {
+    impl_->offsets.push_back(impl_->values_per_record);
+    impl_->results.push_back(impl_->read_spec(name));
+    impl_->values_per_record += std::max<std::size_t>(1, impl_->results.back().length);
+  }
+}
+
+ResultsFile::~ResultsFile() {
+  if (impl_) impl_->datasets.clear();  // handles close before the file (collectively in parallel)
+}
+ResultsFile::ResultsFile(ResultsFile&&) noexcept = default;
+ResultsFile& ResultsFile::operator=(ResultsFile&&) noexcept = default;
+
+void ResultsFile::close() {
+  impl_->datasets.clear();
+  if (impl_->file.close() < 0) throw io_error(cat(impl_->path, ": closing the results file failed (", h5::last_error(), ")"));
+}
+
+const std::string& ResultsFile::path() const { return impl_->path; }
+std::size_t ResultsFile::task_count() const { return impl_->tasks; }
+std::string ResultsFile::attribute(const std::string& name) const {
+  return h5::read_attribute(impl_->file.get(), name, impl_->path);
+}
+std::vector<std::string> ResultsFile::parameter_names() const { return impl_->parameters; }
+const std::vector<ColumnSpec>& ResultsFile::result_columns() const { return impl_->results; }
+
+ColumnInfo ResultsFile::column(const std::string& name) const {
+  ColumnInfo info;
+  for (const auto& c : impl_->results)
+    if (c.name == name) {
+      info.spec = c;
+      info.is_result = true;
+      return info;
+    }
+  if (H5Lexists(impl_->file.get(), name.c_str(), H5P_DEFAULT) <= 0)
+    throw io_error(cat(impl_->path, ": no column '", name, "'"));
+  info.spec = impl_->read_spec(name);
+  return info;
+}
+
+std::string ResultsFile::spec_text() const {
+  const hid_t ds = impl_->dataset("spec");
+  Handle type(check(H5Dget_type(ds), impl_->path, "H5Dget_type"), H5Tclose);
+  std::vector<char> buffer(H5Tget_size(type.get()) + 1, '\0');
+  const Handle memory = h5::string_type(buffer.size() - 1);
+  check(H5Dread(ds, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), impl_->path, "H5Dread spec");
+  return std::string(buffer.data());
+}
+
+std::vector<std::uint8_t> ResultsFile::read_status() const {
+  return impl_->read_all<std::uint8_t>("status", H5T_NATIVE_UINT8);
+}
+std::vector<std::int32_t> ResultsFile::read_attempts() const {
+  return impl_->read_all<std::int32_t>("attempts", H5T_NATIVE_INT32);
+}
+
+std::vector<double> ResultsFile::read_numbers(const std::string& name) const {
+  const auto info = column(name);
+  if (info.spec.type == ColumnSpec::Type::string || info.spec.length > 0)
+    throw io_error(cat(impl_->path, ": column '", name, "' is not a scalar number"));
+  return impl_->read_all<double>(name, H5T_NATIVE_DOUBLE);
+}
+
+std::vector<std::string> ResultsFile::read_strings(const std::string& name) const {
+  const auto info = column(name);
+  if (info.spec.type != ColumnSpec::Type::string) throw io_error(cat(impl_->path, ": column '", name, "' is not text"));
+  const std::size_t size = info.spec.string_size;
+  std::vector<char> buffer(impl_->tasks * size);
+  const Handle memory = h5::string_type(size);
+  check(H5Dread(impl_->dataset(name), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), impl_->path, "H5Dread");
+  std::vector<std::string> out(impl_->tasks);
+  for (std::size_t t = 0; t < impl_->tasks; ++t) {
+    const char* begin = buffer.data() + t * size;
+    out[t].assign(begin, strnlen(begin, size));
+  }
+  return out;
+}
+
+std::vector<std::vector<double>> ResultsFile::read_curve(const std::string& name) const {
+  const auto info = column(name);
+  const std::size_t length = info.spec.length;
+  std::vector<double> flat(impl_->tasks * std::max<std::size_t>(length, 1));
+  check(H5Dread(impl_->dataset(name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat.data()), impl_->path, "H5Dread");
+  std::vector<std::vector<double>> rows(impl_->tasks);
+  for (std::size_t t = 0; t < impl_->tasks; ++t)
+    rows[t].assign(flat.begin() + static_cast<std::ptrdiff_t>(t * length), flat.begin() + static_cast<std::ptrdiff_t>((t + 1) * length));
+  return rows;
+}
+
+void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
+  if (records.empty()) return;
+  auto& impl = *impl_;
+  std::vector<std::size_t> order(records.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return records[a].task < records[b].task; });
+  std::vector<std::size_t> rows;
+  for (const std::size_t i : order) {
+    if (records[i].task >= impl.tasks) throw io_error(cat(impl.path, ": internal: task ", records[i].task, " out of range"));
+    if (records[i].values.size() != impl.values_per_record)
+      throw io_error(cat(impl.path, ": internal: a record has ", records[i].values.size(), " values, the file expects ",
+                         impl.values_per_record));
+    rows.push_back(records[i].task);
+  }
+
+  // 1. Payload: result columns and bookkeeping.
+  for (std::size_t c = 0; c < impl.results.size(); ++c) {
+    const std::size_t length = std::max<std::size_t>(1, impl.results[c].length);
+    std::vector<double> buffer;
+    buffer.reserve(rows.size() * length);
+    for (const std::size_t i : order) {
+      const auto first = records[i].values.begin() + static_cast<std::ptrdiff_t>(impl.offsets[c]);
+      buffer.insert(buffer.end(), first, first + static_cast<std::ptrdiff_t>(length));
+    }
+    impl.write(impl.results[c].name, rows, impl.results[c].length, H5T_NATIVE_DOUBLE, buffer.data());
+  }
+  std::vector<std::int32_t> ranks, runs, attempts;
+  std::vector<double> walls;
+  std::vector<char> errors(rows.size() * error_size, '\0');
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const auto& r = records[order[k]];
+    ranks.push_back(r.rank);
+    runs.push_back(r.run);
+    attempts.push_back(r.attempts);
+    walls.push_back(r.wall_s);
+    std::memcpy(errors.data() + k * error_size, r.error.data(), std::min(r.error.size(), error_size));
+  }
+  impl.write("rank", rows, 0, H5T_NATIVE_INT32, ranks.data());
+  impl.write("run", rows, 0, H5T_NATIVE_INT32, runs.data());
+  impl.write("attempts", rows, 0, H5T_NATIVE_INT32, attempts.data());
+  impl.write("wall_s", rows, 0, H5T_NATIVE_DOUBLE, walls.data());
+  const Handle error_type = h5::string_type(error_size);
+  impl.write("error", rows, 0, error_type.get(), errors.data());
+  impl.flush_if_serial();
+
+  // 2. Status last: a task counts as committed only once this lands.
+  std::vector<std::uint8_t> status;
+  for (const std::size_t i : order) status.push_back(records[i].status);
+  impl.write("status", rows, 0, H5T_NATIVE_UINT8, status.data());
+  impl.flush_if_serial();
+}
+
+std::vector<RunRecord> ResultsFile::read_runs() const {
+  auto& impl = *impl_;
+  const auto numbers = [&](const char* name, hid_t type, auto* out) {
+    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + name), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out),
+          impl.path, "H5Dread runs");
+  };
+  const auto strings = [&](const ColumnSpec& c) {
+    std::vector<char> buffer(max_runs * c.string_size);
+    const Handle type = h5::string_type(c.string_size);
+    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + c.name), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                  buffer.data()),
+          impl.path, "H5Dread runs");
+    std::vector<std::string> out(max_runs);
+    for (std::size_t r = 0; r < max_runs; ++r) out[r].assign(buffer.data() + r * c.string_size, strnlen(buffer.data() + r * c.string_size, c.string_size));
+    return out;
+  };
+  std::map<std::string, std::vector<std::string>> text;
+  for (const auto& c : layout::run_columns())
+    if (c.type == ColumnSpec::Type::string) text[c.name] = strings(c);
+  std::vector<std::int64_t> sizes(max_runs), done(max_runs), exits(max_runs);
+  std::vector<double> makespan(max_runs), busy_total(max_runs), busy_max(max_runs), balance(max_runs);
+  numbers("mpi_size", H5T_NATIVE_INT64, sizes.data());
+  numbers("tasks_done", H5T_NATIVE_INT64, done.data());
+  numbers("exit_code", H5T_NATIVE_INT64, exits.data());
+  numbers("makespan_s", H5T_NATIVE_DOUBLE, makespan.data());
+  numbers("busy_s_total", H5T_NATIVE_DOUBLE, busy_total.data());
+  numbers("busy_s_max", H5T_NATIVE_DOUBLE, busy_max.data());
+  numbers("load_balance", H5T_NATIVE_DOUBLE, balance.data());
+  std::vector<RunRecord> runs;
+  for (std::size_t r = 0; r < max_runs && sizes[r] > 0; ++r) {
+    RunRecord run;
+    run.start = {text["started_utc"][r], text["hostname"][r], text["slurm_job_id"][r], text["command_line"][r], text["io_mode"][r], sizes[r]};
+    run.end = {text["finished_utc"][r], done[r], makespan[r], busy_total[r], busy_max[r], balance[r], exits[r]};
+    runs.push_back(run);
+  }
+  return runs;
+}
+
+int ResultsFile::begin_run(const RunStart& start) {
+  auto& impl = *impl_;
+  std::vector<std::int64_t> sizes(max_runs);
+  check(H5Dread(impl.dataset("runs/mpi_size"), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, sizes.data()), impl.path,
+        "H5Dread runs/mpi_size");
+  const auto free_row = std::find(sizes.begin(), sizes.end(), 0);
+  if (free_row == sizes.end()) return -1;
+  const int run = static_cast<int>(free_row - sizes.begin());
+  const std::int64_t running = -1;
+  for (const auto& c : layout::run_columns()) {
+    const void* value = nullptr;
+    if (c.name == "started_utc") value = start.started_utc.c_str();
+    if (c.name == "hostname") value = start.hostname.c_str();
+    if (c.name == "slurm_job_id") value = start.slurm_job_id.c_str();
+    if (c.name == "command_line") value = start.command_line.c_str();
+    if (c.name == "io_mode") value = start.io_mode.c_str();
+    if (c.name == "exit_code") value = &running;
+    if (value != nullptr) impl.write_run_field(c, run, value);
+  }
+  // mpi_size last: it marks the row as used.
+  impl.write_run_field(layout::run_columns()[2], run, &start.mpi_size);
+  impl.flush_if_serial();
+  return run;
+}
+
+void ResultsFile::end_run(int run, const RunEnd& end) {
+  if (run < 0) return;
+  for (const auto& c : layout::run_columns()) {
+    const void* value = nullptr;
+    if (c.name == "finished_utc") value = end.finished_utc.c_str();
+    if (c.name == "tasks_done") value = &end.tasks_done;
+    if (c.name == "makespan_s") value = &end.makespan_s;
+    if (c.name == "busy_s_total") value = &end.busy_s_total;
+    if (c.name == "busy_s_max") value = &end.busy_s_max;
+    if (c.name == "load_balance") value = &end.load_balance;
+    if (c.name == "exit_code") value = &end.exit_code;
+    if (value != nullptr) impl_->write_run_field(c, run, value);
+  }
+  impl_->flush_if_serial();
+}
+
+}  // namespace nnsweep::io

@@ -1,0 +1,219 @@
+#include "nnsweep/report/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "nnsweep/config/spec.hpp"
+#include "nnsweep/core/error.hpp"
+#include "nnsweep/grid/task_record.hpp"
+#include "nnsweep/stats/moments.hpp"
+
+namespace nnsweep::report {
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Every value of a column as text (parameters are grouped by their printed value).
+std::vector<std::string> column_text(const io::ResultsFile& file, const std::string& name) {
+  const auto info = file.column(name);
+  if (info.spec.type == io::ColumnSpec::Type::string) return file.read_strings(name);
+  const auto numbers = file.read_numbers(name);
+  std::vector<std::string> out;
+  out.reserve(numbers.size());
+  for (double v : numbers) out.push_back(format_number(v));
+  return out;
+}
+
+bool has_column(const io::ResultsFile& file, const std::string& name) {
+  try {
+    (void)file.column(name);
+    return true;
+  } catch (const io_error&) {
+    return false;
+  }
+}
+
+// Groups tasks by their `by` values, in order of first appearance.
+struct Groups {
+  std::vector<std::vector<std::string>> keys;
+  std::vector<std::vector<std::size_t>> tasks;
+};
+Groups group_tasks(const io::ResultsFile& file, const std::vector<std::string>& by) {
+  std::vector<std::vector<std::string>> columns;
+  for (const auto& name : by) {
+    const auto params = file.parameter_names();
+    if (std::find(params.begin(), params.end(), name) == params.end())
+      throw config_error(cat("--by ", name, ": not a parameter of this file (parameters: ", join(params, ", "), ")"));
+    columns.push_back(column_text(file, name));
+  }
+  Groups groups;
+  std::map<std::vector<std::string>, std::size_t> index;
+  for (std::size_t t = 0; t < file.task_count(); ++t) {
+    std::vector<std::string> key;
+    for (const auto& c : columns) key.push_back(c[t]);
+    auto [it, inserted] = index.emplace(key, groups.keys.size());
+    if (inserted) {
+      groups.keys.push_back(key);
+      groups.tasks.emplace_back();
+    }
+    groups.tasks[it->second].push_back(t);
+  }
+  return groups;
+}
+
+std::string format_estimate(double mean, double sem) {
+  if (!std::isfinite(mean)) return "nan";
+  if (!(sem > 0) || !std::isfinite(sem)) return format_number(std::stod(cat(mean)));
+  const int decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(sem))), 0, 12);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f ± %.*f", decimals, mean, decimals, sem);
+  return buffer;
+}
+
+// Numbers for tables: 6 significant digits, all 17 for CSV, a sign and 2 decimals for z.
+enum class Style { short_, full, signed2 };
+std::string format_short(double v, Style style = Style::short_) {
+  if (!std::isfinite(v)) return "";
+  char buffer[32];
+  switch (style) {
+    case Style::short_: std::snprintf(buffer, sizeof buffer, "%.6g", v); break;
+    case Style::full: std::snprintf(buffer, sizeof buffer, "%.17g", v); break;
+    case Style::signed2: std::snprintf(buffer, sizeof buffer, "%+.2f", v); break;
+  }
+  return buffer;
+}
+
+}  // namespace
+
+std::vector<std::string> swept_parameters(const io::ResultsFile& file) {
+  // Swept = given more than one value in the stored spec. (Distinct values would also count
+  // parameters resolved per cell, such as cw = auto, which nobody swept.)
+  const auto raw = config::read_spec_text(file.spec_text(), file.path() + " /spec", {});
+  std::vector<std::string> out;
+  for (const auto& [name, expression] : raw.params)
+    if (name != "seed" && expression.find(',') != std::string::npos) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string> metric_names(const io::ResultsFile& file) {
+  std::vector<std::string> out;
+  for (const auto& c : file.result_columns()) {
+    const bool is_sem = c.name.size() > 4 && c.name.compare(c.name.size() - 4, 4, "_sem") == 0;
+    if (c.kind == "metric" && c.length == 0 && !is_sem) out.push_back(c.name);
+  }
+  return out;
+}
+
+std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vector<std::string>& by,
+                                     const std::vector<std::string>& metrics) {
+  const auto groups = group_tasks(file, by);
+  const auto status = file.read_status();
+  std::vector<CellStatistic> out;
+  for (const auto& metric : metrics) {
+    if (!has_column(file, metric))
+      throw config_error(cat("--metrics ", metric, ": no such metric (metrics: ", join(metric_names(file), ", "), ")"));
+    const auto values = file.read_numbers(metric);
+    const auto sems = has_column(file, metric + "_sem") ? file.read_numbers(metric + "_sem") : std::vector<double>{};
+    const auto theory = has_column(file, "theory_" + metric) ? file.read_numbers("theory_" + metric) : std::vector<double>{};
+    for (std::size_t g = 0; g < groups.keys.size(); ++g) {
+      CellStatistic s;
+      s.cell = groups.keys[g];
+      s.metric = metric;
+      stats::Moments m;
+      double own_sem = nan, predicted = nan;
+      bool theory_constant = true;
+      for (const std::size_t t : groups.tasks[g]) {
+        if (!theory.empty()) {
+          if (std::isnan(predicted)) predicted = theory[t];
+          else if (predicted != theory[t] && !std::isnan(theory[t])) theory_constant = false;
+        }
+        if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) || !std::isfinite(values[t])) continue;
+        m.add(values[t]);
+        if (!sems.empty()) own_sem = sems[t];
+      }
+      s.count = static_cast<std::size_t>(m.count());
+      s.mean = m.mean();
+      s.sem = s.count >= 2 ? m.sem() : s.count == 1 ? own_sem : nan;
+      s.theory = theory_constant ? predicted : nan;
+      s.z = std::isfinite(s.theory) && s.sem > 0 ? (s.mean - s.theory) / s.sem : nan;
+      out.push_back(s);
+    }
+  }
+  // Cells together, metrics within a cell in the order asked.
+  std::stable_sort(out.begin(), out.end(), [&](const CellStatistic& a, const CellStatistic& b) {
+    const auto ia = std::find(groups.keys.begin(), groups.keys.end(), a.cell) - groups.keys.begin();
+    const auto ib = std::find(groups.keys.begin(), groups.keys.end(), b.cell) - groups.keys.begin();
+    return ia < ib;
+  });
+  return out;
+}
+
+Table statistics_table(const std::vector<CellStatistic>& statistics, const std::vector<std::string>& by, Format format) {
+  Table table;
+  table.headers = by;
+  if (format == Format::csv) {
+    for (const char* h : {"metric", "n", "mean", "sem", "theory", "z"}) table.headers.emplace_back(h);
+  } else {
+    for (const char* h : {"metric", "n", "mean ± sem", "theory", "z"}) table.headers.emplace_back(h);
+  }
+  table.numeric.assign(table.headers.size(), false);
+  for (std::size_t i = by.size() + 1; i < table.headers.size(); ++i) table.numeric[i] = true;
+  for (const auto& s : statistics) {
+    auto row = s.cell;
+    row.push_back(s.metric);
+    row.push_back(std::to_string(s.count));
+    if (format == Format::csv) {
+      row.push_back(format_short(s.mean, Style::full));
+      row.push_back(format_short(s.sem, Style::full));
+      row.push_back(format_short(s.theory, Style::full));
+      row.push_back(format_short(s.z, Style::full));
+    } else {
+      row.push_back(s.count > 0 ? format_estimate(s.mean, s.sem) : "");
+      row.push_back(format_short(s.theory));
+      row.push_back(format_short(s.z, Style::signed2));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by, Format format) {
+  const auto status = file.read_status();
+  constexpr int kinds = 5;
+  const auto counts_table = [&](const std::vector<std::string>& keys, const Groups& groups) {
+    Table table;
+    table.headers = keys;
+    for (int k = 0; k < kinds; ++k) table.headers.emplace_back(grid::status_name(static_cast<grid::TaskStatus>(k)));
+    table.headers.emplace_back("total");
+    table.numeric.assign(table.headers.size(), true);
+    for (std::size_t i = 0; i < keys.size(); ++i) table.numeric[i] = false;
+    for (std::size_t g = 0; g < groups.keys.size(); ++g) {
+      std::vector<std::size_t> n(kinds, 0);
+      for (const std::size_t t : groups.tasks[g]) ++n[std::min<std::size_t>(status[t], kinds - 1)];
+      auto row = groups.keys[g];
+      for (const std::size_t c : n) row.push_back(std::to_string(c));
+      row.push_back(std::to_string(groups.tasks[g].size()));
+      table.rows.push_back(row);
+    }
+    return render(table, format);
+  };
+  std::string out = cat(file.path(), ": experiment ", file.attribute("experiment"), ", ", file.task_count(), " tasks\n\n");
+  out += counts_table({}, group_tasks(file, {}));
+  for (const auto& name : by) out += "\n" + counts_table({name}, group_tasks(file, {name}));
+
+  const auto errors = file.read_strings("error");
+  std::size_t listed = 0, failed = 0;
+  std::string failures;
+  for (std::size_t t = 0; t < status.size(); ++t) {
+    if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::failed) && status[t] != static_cast<std::uint8_t>(grid::TaskStatus::diverged)) continue;
+    ++failed;
+    if (listed++ < 20) failures += cat("  task ", t, " (", grid::status_name(static_cast<grid::TaskStatus>(status[t])), "): ", errors[t], "\n");
+  }
+  if (failed > 0) out += cat("\nfailed or diverged tasks (", failed, "):\n", failures, failed > 20 ? "  ...\n" : "");
+  return out;
+}
+
+}  // namespace nnsweep::report

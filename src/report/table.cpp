@@ -1,0 +1,68 @@
+#include "nnsweep/report/table.hpp"
+
+#include <algorithm>
+
+#include "nnsweep/core/error.hpp"
+
+namespace nnsweep::report {
+
+Format parse_format(const std::string& text) {
+  if (text == "table") return Format::table;
+  if (text == "csv") return Format::csv;
+  if (text == "markdown" || text == "md") return Format::markdown;
+  throw config_error(cat("--format ", text, ": use table, csv or markdown"));
+}
+
+namespace {
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+}  // namespace
+
+std::string render(const Table& table, Format format) {
+  std::string out;
+  const std::size_t n = table.headers.size();
+  if (format == Format::csv) {
+    for (const auto* row : {&table.headers}) {
+      for (std::size_t i = 0; i < n; ++i) out += (i ? "," : "") + csv_field((*row)[i]);
+      out += "\n";
+    }
+    for (const auto& row : table.rows) {
+      for (std::size_t i = 0; i < n; ++i) out += (i ? "," : "") + csv_field(row[i]);
+      out += "\n";
+    }
+    return out;
+  }
+  std::vector<std::size_t> width(n, 0);
+  for (std::size_t i = 0; i < n; ++i) width[i] = table.headers[i].size();
+  for (const auto& row : table.rows)
+    for (std::size_t i = 0; i < n; ++i) width[i] = std::max(width[i], row[i].size());
+  const auto cell = [&](const std::string& text, std::size_t i) {
+    const std::size_t pad = width[i] - std::min(width[i], text.size());
+    const bool right = i < table.numeric.size() && table.numeric[i];
+    return right ? std::string(pad, ' ') + text : text + std::string(pad, ' ');
+  };
+  const std::string open = format == Format::markdown ? "| " : "";
+  const std::string sep = format == Format::markdown ? " | " : "  ";
+  const std::string close = format == Format::markdown ? " |" : "";
+  const auto line = [&](const std::vector<std::string>& row) {
+    std::string text = open;
+    for (std::size_t i = 0; i < n; ++i) text += (i ? sep : "") + cell(row[i], i);
+    while (format == Format::table && !text.empty() && text.back() == ' ') text.pop_back();
+    return text + close + "\n";
+  };
+  out += line(table.headers);
+  if (format == Format::markdown) {
+    out += "|";
+    for (std::size_t i = 0; i < n; ++i)
+      out += (i < table.numeric.size() && table.numeric[i] ? std::string(width[i] + 1, '-') + ":|" : std::string(width[i] + 2, '-') + "|");
+    out += "\n";
+  }
+  for (const auto& row : table.rows) out += line(row);
+  return out;
+}
+
+}  // namespace nnsweep::report

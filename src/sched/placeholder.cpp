@@ -1,1 +1,0 @@
-// removed once sched has sources

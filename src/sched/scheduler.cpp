@@ -1,0 +1,360 @@
+#include "nnsweep/sched/scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "nnsweep/sched/signals.hpp"
+
+namespace boost::serialization {
+template <class Archive>
+void serialize(Archive& ar, nnsweep::sched::WorkUnit& u, unsigned /*version*/) {
+  ar& u.first& u.count& u.cost;
+}
+template <class Archive>
+void serialize(Archive& ar, nnsweep::grid::TaskRecord& r, unsigned /*version*/) {
+  ar& r.task& r.status& r.rank& r.run& r.attempts& r.wall_s& r.error& r.values;
+}
+}  // namespace boost::serialization
+
+namespace nnsweep::sched {
+namespace {
+
+namespace mpi = boost::mpi;
+using Clock = std::chrono::steady_clock;
+constexpr int tag_report = 1;
+constexpr int tag_assign = 2;
+constexpr std::size_t max_bundle = 4096;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// A unit handed out, with rank 0's identifier for it.
+struct Assigned {
+  std::uint64_t id = 0;
+  WorkUnit unit;
+  double predicted_s = 0;
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& id& unit& predicted_s;
+  }
+};
+
+struct Counts {
+  std::uint64_t done = 0, failed = 0, diverged = 0, other = 0;
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& done& failed& diverged& other;
+  }
+};
+
+struct Finished {
+  std::uint64_t id = 0;
+  double wall_s = 0;
+  Counts counts;
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& id& wall_s& counts;
+  }
+};
+
+// Worker → rank 0: what finished since the last report (and, in serial I/O, the records);
+// doubles as the request for more work.
+struct Report {
+  std::vector<Finished> finished;
+  std::vector<grid::TaskRecord> records;
+  double busy_s = 0;  // cumulative
+  bool stopping = false;
+  template <class Archive>
+  void serialize(Archive& ar, unsigned /*version*/) {
+    ar& finished& records& busy_s& stopping;
+  }
+};
+
+Counts count(const std::vector<grid::TaskRecord>& records) {
+  Counts c;
+  for (const auto& r : records) {
+    switch (static_cast<grid::TaskStatus>(r.status)) {
+      case grid::TaskStatus::done: ++c.done; break;
+      case grid::TaskStatus::failed: ++c.failed; break;
+      case grid::TaskStatus::diverged: ++c.diverged; break;
+      default: ++c.other; break;
+    }
+  }
+  return c;
+}
+
+// Runs one unit and stamps its records with the rank and their share of the time.
+std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assigned& a, int rank, Finished& finished) {
+  const auto start = Clock::now();
+  auto records = execute(a.unit, cancel_flag());
+  finished.id = a.id;
+  finished.wall_s = seconds_since(start);
+  for (auto& r : records) {
+    r.rank = rank;
+    r.wall_s = finished.wall_s / static_cast<double>(std::max<std::size_t>(1, records.size()));
+  }
+  finished.counts = count(records);
+  return records;
+}
+
+// Rank 0's own compute thread: kernels never block dispatch. It never calls MPI.
+class LocalWorker {
+ public:
+  explicit LocalWorker(const Executor& execute) : execute_(execute), thread_([this] { loop(); }) {}
+  ~LocalWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    wake_worker_.notify_all();
+    thread_.join();
+  }
+  LocalWorker(const LocalWorker&) = delete;
+  LocalWorker& operator=(const LocalWorker&) = delete;
+
+  void assign(std::vector<Assigned> bundle) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& a : bundle) inbox_.push_back(std::move(a));
+    }
+    wake_worker_.notify_all();
+  }
+  bool idle() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return inbox_.empty() && !busy_;
+  }
+  // Finished units and their records since the last call; waits up to `timeout` for one.
+  std::vector<std::pair<Finished, std::vector<grid::TaskRecord>>> collect(std::chrono::microseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_main_.wait_for(lock, timeout, [this] { return !outbox_.empty(); });
+    return std::exchange(outbox_, {});
+  }
+  double busy_s() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return busy_s_;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_worker_.wait(lock, [this] { return quit_ || !inbox_.empty(); });
+      if (quit_) return;
+      const Assigned a = inbox_.front();
+      inbox_.pop_front();
+      if (stop_requests() > 0) {  // leave queued units pending
+        inbox_.clear();
+        continue;
+      }
+      busy_ = true;
+      lock.unlock();
+      Finished finished;
+      auto records = execute_unit(execute_, a, 0, finished);
+      lock.lock();
+      busy_ = false;
+      busy_s_ += finished.wall_s;
+      outbox_.emplace_back(finished, std::move(records));
+      wake_main_.notify_all();
+    }
+  }
+
+  const Executor& execute_;
+  std::mutex mutex_;
+  std::condition_variable wake_worker_, wake_main_;
+  std::deque<Assigned> inbox_;
+  std::vector<std::pair<Finished, std::vector<grid::TaskRecord>>> outbox_;
+  bool busy_ = false, quit_ = false;
+  double busy_s_ = 0;
+  std::thread thread_;
+};
+
+Summary run_worker(const mpi::communicator& comm, const Executor& execute, ResultSink& sink, const Options& options) {
+  Summary summary;
+  double busy = 0;
+  comm.send(0, tag_report, Report{});
+  while (true) {
+    std::vector<Assigned> bundle;
+    comm.recv(0, tag_assign, bundle);
+    if (bundle.empty()) break;
+    Report report;
+    for (const auto& a : bundle) {
+      if (stop_requests() > 0) break;  // the rest stays pending
+      if (a.predicted_s > options.flush_seconds) sink.flush();
+      Finished finished;
+      auto records = execute_unit(execute, a, comm.rank(), finished);
+      busy += finished.wall_s;
+      report.finished.push_back(finished);
+      if (options.results_to_root) {
+        report.records.insert(report.records.end(), std::make_move_iterator(records.begin()),
+                              std::make_move_iterator(records.end()));
+      } else {
+        sink.accept(std::move(records));
+      }
+    }
+    report.busy_s = busy;
+    report.stopping = stop_requests() > 0;
+    comm.send(0, tag_report, report);
+  }
+  sink.flush();
+  summary.busy_s = {busy};
+  return summary;
+}
+
+class Dispatcher {
+ public:
+  Dispatcher(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute, ResultSink& sink,
+             const Options& options)
+      : comm_(comm), units_(std::move(units)), sink_(sink), options_(options), local_(execute),
+        progress_(options.progress, options.progress_interval_s), start_(Clock::now()),
+        busy_(static_cast<std::size_t>(comm.size()), 0.0), seconds_per_cost_(options.seconds_per_cost) {
+    // Longest processing time first; ties in task order, so the schedule is reproducible.
+    std::vector<std::size_t> order(units_.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return units_[a].cost > units_[b].cost; });
+    queue_.assign(order.begin(), order.end());
+    for (const auto& u : units_) {
+      state_.total += u.count;
+      state_.cost_total += u.cost;
+    }
+    summary_.tasks_total = state_.total;
+  }
+
+  Summary run() {
+    int active = comm_.size() - 1;
+    bool local_done = false;
+    while (true) {
+      if (stop_requests() > 0) stopping_ = true;
+      while (auto status = comm_.iprobe(mpi::any_source, tag_report)) {
+        Report report;
+        comm_.recv(status->source(), tag_report, report);
+        busy_[static_cast<std::size_t>(status->source())] = report.busy_s;
+        stopping_ = stopping_ || report.stopping;
+        for (const auto& f : report.finished) account(f);
+        if (!report.records.empty()) sink_.accept(std::move(report.records));
+        const auto bundle = take_bundle();
+        comm_.send(status->source(), tag_assign, bundle);
+        if (bundle.empty()) --active;
+      }
+      for (auto& [finished, records] : local_.collect(std::chrono::microseconds(0))) {
+        account(finished);
+        sink_.accept(std::move(records));
+      }
+      if (!local_done && local_.idle()) {
+        auto bundle = take_bundle();
+        if (bundle.empty()) {
+          local_done = true;
+        } else {
+          if (bundle.front().predicted_s > options_.flush_seconds) sink_.flush();
+          local_.assign(std::move(bundle));
+        }
+      }
+      state_.seconds_left = std::isfinite(options_.time_limit_s) ? options_.time_limit_s - seconds_since(start_) : -1;
+      progress_.update(state_);
+      if (active == 0 && local_done && local_.idle()) break;
+      for (auto& [finished, records] : local_.collect(std::chrono::microseconds(1000))) {
+        account(finished);
+        sink_.accept(std::move(records));
+      }
+    }
+    sink_.flush();
+    progress_.finish(state_);
+    busy_[0] = local_.busy_s();
+    summary_.makespan_s = seconds_since(start_);
+    summary_.busy_s = busy_;
+    const double busy_total = std::accumulate(busy_.begin(), busy_.end(), 0.0);
+    summary_.load_balance = summary_.makespan_s > 0 ? busy_total / (static_cast<double>(comm_.size()) * summary_.makespan_s) : 1;
+    summary_.tasks_done = state_.done;
+    summary_.failed = state_.failed;
+    summary_.diverged = state_.diverged;
+    summary_.pending = summary_.tasks_total - state_.done - state_.failed - state_.diverged - other_;
+    summary_.stopped = summary_.pending > 0;
+    return summary_;
+  }
+
+ private:
+  void account(const Finished& f) {
+    state_.done += f.counts.done;
+    state_.failed += f.counts.failed;
+    state_.diverged += f.counts.diverged;
+    other_ += f.counts.other;
+    const auto& unit = units_[f.id];
+    if (f.counts.other == 0) state_.cost_done += unit.cost;
+    // Refine seconds per unit of cost from what was measured (cost models are rough).
+    measured_cost_ += unit.cost;
+    measured_seconds_ += f.wall_s;
+    if (measured_cost_ > 0 && measured_seconds_ > 0) seconds_per_cost_ = measured_seconds_ / measured_cost_;
+  }
+
+  bool fits(std::size_t id) const {
+    if (!std::isfinite(options_.time_limit_s)) return true;
+    return seconds_since(start_) + units_[id].cost * seconds_per_cost_ < options_.time_limit_s;
+  }
+
+  std::vector<Assigned> take_bundle() {
+    std::vector<Assigned> bundle;
+    double predicted = 0;
+    while (!stopping_ && !queue_.empty() && predicted < options_.bundle_seconds && bundle.size() < max_bundle) {
+      std::size_t id = queue_.front();
+      if (fits(id)) {
+        queue_.pop_front();
+      } else if (fits(queue_.back())) {  // the smallest units may still fit
+        id = queue_.back();
+        queue_.pop_back();
+      } else {
+        summary_.time_limit_reached = true;
+        stopping_ = true;
+        break;
+      }
+      const double seconds = units_[id].cost * seconds_per_cost_;
+      bundle.push_back({id, units_[id], seconds});
+      predicted += seconds;
+    }
+    return bundle;
+  }
+
+  const mpi::communicator& comm_;
+  std::vector<WorkUnit> units_;
+  ResultSink& sink_;
+  const Options& options_;
+  LocalWorker local_;
+  Progress progress_;
+  Clock::time_point start_;
+  std::deque<std::size_t> queue_;
+  std::vector<double> busy_;
+  ProgressState state_;
+  Summary summary_;
+  std::size_t other_ = 0;
+  bool stopping_ = false;
+  double seconds_per_cost_;
+  double measured_cost_ = 0, measured_seconds_ = 0;
+};
+
+}  // namespace
+
+double simulate_makespan(std::vector<double> seconds, std::size_t ranks) {
+  std::sort(seconds.begin(), seconds.end(), std::greater<>());
+  // Min-heap of rank finishing times: each unit goes to the rank that frees up first.
+  std::vector<double> finish(std::max<std::size_t>(ranks, 1), 0.0);
+  for (const double s : seconds) {
+    std::pop_heap(finish.begin(), finish.end(), std::greater<>());
+    finish.back() += s;
+    std::push_heap(finish.begin(), finish.end(), std::greater<>());
+  }
+  return *std::max_element(finish.begin(), finish.end());
+}
+
+Summary run(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute, ResultSink& sink,
+            const Options& options) {
+  if (comm.rank() != 0) return run_worker(comm, execute, sink, options);
+  return Dispatcher(comm, std::move(units), execute, sink, options).run();
+}
+
+}  // namespace nnsweep::sched

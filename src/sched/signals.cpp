@@ -1,0 +1,38 @@
+#include "nnsweep/sched/signals.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <initializer_list>
+
+namespace nnsweep::sched {
+namespace {
+std::atomic<int> requests{0};
+std::atomic<int> last_signal{0};
+std::atomic<bool> cancel{false};
+static_assert(std::atomic<int>::is_always_lock_free, "signal handlers need lock-free atomics");
+
+extern "C" void on_stop_signal(int signal) {
+  last_signal.store(signal, std::memory_order_relaxed);
+  if (requests.fetch_add(1, std::memory_order_relaxed) >= 1) cancel.store(true, std::memory_order_relaxed);
+}
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int signal : {SIGTERM, SIGUSR1, SIGINT}) sigaction(signal, &action, nullptr);
+}
+
+int stop_requests() { return requests.load(std::memory_order_relaxed); }
+const std::atomic<bool>& cancel_flag() { return cancel; }
+int signal_number() { return last_signal.load(std::memory_order_relaxed); }
+void request_stop(int signal) { on_stop_signal(signal); }
+void reset_stop_requests() {
+  requests.store(0);
+  last_signal.store(0);
+  cancel.store(false);
+}
+
+}  // namespace nnsweep::sched
