@@ -41,7 +41,7 @@ def test_real_correlations_sweep(real_file, tmp_path):
     assert ds.attrs["experiment"] == "correlations" and ds.attrs["task_count"] == 24
     assert (ds["status"] == 1).all()
     grid = nnsweep.unstack(ds)
-    assert grid["kappa4"].dims == ("width", "depth", "activation", "seed")
+    assert grid["kappa4"].dims == ("activation", "width", "depth", "seed")  # schema order, seed last
     assert grid["width"].values.tolist() == [16, 32]
     assert grid["depth"].values.tolist() == [1, 2]
     assert grid["activation"].values.tolist() == ["relu", "tanh"]

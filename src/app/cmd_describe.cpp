@@ -1,5 +1,6 @@
 // nnsweep list and nnsweep theory: what the experiments are, and what theory predicts.
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "cli.hpp"
@@ -100,15 +101,23 @@ int theory_command(const std::vector<std::string>& args) {
   for (const auto& c : sweep.columns)
     if (c.kind != experiments::Column::Kind::metric) table.headers.push_back(c.name);
   table.numeric.assign(table.headers.size(), true);
+  const auto format = report::parse_format(vm["format"].as<std::string>());
+  const auto text = [format](double v) {
+    if (std::isnan(v)) return std::string();
+    if (format == report::Format::csv) return format_number(v);  // every digit, for tools
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.6g", v);
+    return std::string(buffer);
+  };
   const auto& grid = *sweep.table;
   for (std::size_t cell = 0; cell < grid.cell_count(); ++cell) {
     const auto params = grid.params(cell * grid.seeds_per_cell());
     std::vector<std::string> row;
     for (const std::size_t i : swept) row.push_back(config::format_value(params.value(i)));
-    for (const double v : sweep.experiment->theory(params)) row.push_back(std::isnan(v) ? "" : cat(v));
+    for (const double v : sweep.experiment->theory(params)) row.push_back(text(v));
     table.rows.push_back(std::move(row));
   }
-  std::cout << report::render(table, report::parse_format(vm["format"].as<std::string>()));
+  std::cout << report::render(table, format);
   return exit_ok;
 }
 

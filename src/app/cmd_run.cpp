@@ -80,6 +80,12 @@ void check_output_path(const std::string& out) {
     throw config_error(cat("--out ", out, ": the file exists and is not writable — choose another path with --out"));
 }
 
+// An error every rank knows about (shared by on_root): exit cleanly, no abort needed.
+class SharedError : public io_error {
+ public:
+  using io_error::io_error;
+};
+
 // What rank 0 found out, for everyone: "" if fine, else the error and whether it is the user's.
 struct Verdict {
   std::string message;
@@ -106,7 +112,7 @@ void on_root(const mpi::communicator& comm, F&& f) {
   mpi::broadcast(comm, verdict, 0);
   if (verdict.message.empty()) return;
   if (verdict.usage) throw config_error(verdict.message);
-  throw io_error(verdict.message);
+  throw SharedError(verdict.message);
 }
 
 // Refuses an existing file unless resuming with the same spec (or forcing).
@@ -243,6 +249,9 @@ int run_command(int argc, char** argv) {
     // Every rank reached the same verdict (validation is deterministic, or shared by on_root).
     if (world.rank() == 0) std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
     return exit_usage;
+  } catch (const SharedError& e) {
+    if (world.rank() == 0) std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    return exit_failure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "[rank %d] nnsweep: error: %s\n", world.rank(), e.what());
     std::fflush(stderr);

@@ -1,0 +1,56 @@
+"""Fixtures for end-to-end tests: the built `nnsweep` binary (NNSWEEP_BIN) run as a user runs it."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+}
+
+
+@pytest.fixture(scope="session")
+def nnsweep_bin():
+    path = os.environ.get("NNSWEEP_BIN")
+    if not path:
+        pytest.skip("NNSWEEP_BIN is not set (ctest sets it to the built binary)")
+    assert os.access(path, os.X_OK), f"NNSWEEP_BIN={path} is not executable"
+    return path
+
+
+class Runner:
+    """Runs nnsweep directly or under mpirun, in a scratch directory."""
+
+    def __init__(self, binary, cwd):
+        self.binary = binary
+        self.cwd = cwd
+        self.env = dict(os.environ, **MPI_ENV)
+
+    def command(self, args, ranks=None):
+        cmd = [self.binary] + list(args)
+        if ranks is not None:
+            cmd = [shutil.which("mpirun") or "mpirun", "-n", str(ranks)] + cmd
+        return cmd
+
+    def __call__(self, *args, ranks=None, timeout=300):
+        return subprocess.run(self.command(args, ranks), cwd=self.cwd, env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def popen(self, *args, ranks=None):
+        # A session of its own, so that a kill reaches mpirun and every rank at once.
+        return subprocess.Popen(self.command(args, ranks), cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+
+    def write(self, name, text):
+        path = os.path.join(self.cwd, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+
+@pytest.fixture
+def nnsweep(nnsweep_bin, tmp_path):
+    return Runner(nnsweep_bin, str(tmp_path))

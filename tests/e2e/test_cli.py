@@ -1,0 +1,81 @@
+"""The command line as a user meets it: help, version, and one-line errors with exit code 2."""
+import os
+
+import pytest
+
+GOOD = "experiment = correlations\n[params]\nwidth = 8\ndepth = 1\nsamples = 50\n"
+
+
+def one_error_line(result):
+    lines = [l for l in result.stderr.splitlines() if l.startswith("nnsweep: error:")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_help_and_version(nnsweep):
+    r = nnsweep("--help")
+    assert r.returncode == 0 and "run SPEC.ini" in r.stdout and "exit codes" in r.stdout
+    r = nnsweep("--version")
+    assert r.returncode == 0 and r.stdout.startswith("nnsweep ")
+    for command in ("run", "plan", "status", "report", "theory", "list"):
+        r = nnsweep(command, "--help")
+        assert r.returncode == 0 and "Options" in r.stdout, command
+
+
+@pytest.mark.parametrize("spec, overrides, expected", [
+    (GOOD.replace("width", "widht"), [], "did you mean 'width'"),
+    (GOOD, ["--set", "depth=0"], "depth = 0: out of range"),
+    (GOOD, ["--set", "width=64..8"], "empty range"),
+    (GOOD, ["--set", "seed="], "empty item"),
+    (GOOD, ["--set", "activation=tanhh"], "did you mean 'tanh'"),
+    (GOOD.replace("correlations", "corelations"), [], "did you mean 'correlations'"),
+    (GOOD, ["--set", "samples=ten"], "not a whole number"),
+    (GOOD, ["--out", "/nonexistent/dir/x.h5"], "does not exist"),
+    (GOOD, ["--io", "nfs"], "--io nfs"),
+    (GOOD, ["--time-limit", "soon"], "--time-limit soon"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(nnsweep, spec, overrides, expected):
+    path = nnsweep.write("spec.ini", spec)
+    r = nnsweep("run", path, "--out", "x.h5", *overrides) if "--out" not in overrides else nnsweep("run", path, *overrides)
+    assert r.returncode == 2, r.stderr
+    assert expected in one_error_line(r)
+    assert not os.path.exists(os.path.join(nnsweep.cwd, "x.h5"))
+
+
+def test_unwritable_directory(nnsweep):
+    path = nnsweep.write("spec.ini", GOOD)
+    locked = os.path.join(nnsweep.cwd, "locked")
+    os.mkdir(locked, 0o500)
+    r = nnsweep("run", path, "--out", os.path.join(locked, "x.h5"))
+    if os.geteuid() == 0:  # root writes anywhere; the check is then about a missing directory
+        r = nnsweep("run", path, "--out", os.path.join(locked, "missing", "x.h5"))
+    assert r.returncode == 2 and "--out" in one_error_line(r)
+
+
+def test_errors_under_mpirun_exit_2_on_every_rank(nnsweep):
+    path = nnsweep.write("spec.ini", GOOD.replace("width", "widht"))
+    r = nnsweep("run", path, "--out", "x.h5", ranks=2)
+    assert r.returncode == 2
+    assert r.stderr.count("nnsweep: error:") == 1, r.stderr
+
+
+def test_existing_output_needs_resume_or_force(nnsweep):
+    path = nnsweep.write("spec.ini", GOOD)
+    assert nnsweep("run", path, "--out", "x.h5", "--progress", "none").returncode == 0
+    r = nnsweep("run", path, "--out", "x.h5")
+    assert r.returncode == 2 and "--resume" in one_error_line(r)
+    assert nnsweep("run", path, "--out", "x.h5", "--resume", "--progress", "none").returncode == 0
+    assert nnsweep("run", path, "--out", "x.h5", "--force", "--progress", "none").returncode == 0
+    r = nnsweep("run", path, "--out", "x.h5", "--resume", "--set", "samples=60", "--set", "sweep_seed=4")
+    assert r.returncode == 2
+    line = one_error_line(r)
+    assert "different spec" in line and "sweep_seed" in line and "samples" in line
+
+
+def test_a_file_that_is_not_results_is_refused(nnsweep):
+    path = nnsweep.write("spec.ini", GOOD)
+    nnsweep.write("junk.h5", "not hdf5 at all")
+    r = nnsweep("run", path, "--out", "junk.h5", "--resume")
+    assert r.returncode != 0 and "not a readable HDF5 file" in r.stderr
+    r = nnsweep("status", os.path.join(nnsweep.cwd, "junk.h5"))
+    assert r.returncode == 1 and "not a readable HDF5 file" in r.stderr

@@ -1,0 +1,84 @@
+// The same spec gives the same numbers at any rank count, pack size and I/O mode: the file's
+// result columns are compared bit for bit with the kernel run task by task (pack 1, no MPI).
+#include <boost/mpi.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "cli.hpp"
+#include "nnsweep/experiments/experiment.hpp"
+#include "sweep.hpp"
+
+using namespace nnsweep;
+
+namespace {
+
+int run(std::vector<std::string> words) {
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  return app::run_command(static_cast<int>(argv.size()), argv.data());
+}
+
+bool same(double a, double b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// Number of (task, column) values that differ between the file and the reference.
+std::size_t differences(const io::ResultsFile& file, const std::vector<std::vector<double>>& reference) {
+  std::size_t bad = 0, offset = 0;
+  for (const auto& column : file.result_columns()) {
+    const std::size_t length = std::max<std::size_t>(1, column.length);
+    const auto rows = column.length > 0 ? file.read_curve(column.name) : std::vector<std::vector<double>>{};
+    const auto scalars = column.length == 0 ? file.read_numbers(column.name) : std::vector<double>{};
+    for (std::size_t t = 0; t < file.task_count(); ++t)
+      for (std::size_t k = 0; k < length; ++k) {
+        const double value = column.length > 0 ? rows[t][k] : scalars[t];
+        if (!same(value, reference[t][offset + k])) {
+          if (bad++ < 5) UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k << "] = " << value
+                                                   << ", kernel alone gives " << reference[t][offset + k]);
+        }
+      }
+    offset += length;
+  }
+  return bad;
+}
+
+const char* const specs[] = {
+    "experiment = correlations\nsweep_seed = 5\n[params]\nactivation = relu,tanh\nwidth = 8,24\ndepth = 1,3\n"
+    "samples = 300\nn_out = 3\nseed = 0..2\n",
+    "experiment = correlations\nsweep_seed = 6\n[params]\nactivation = leaky_relu,tanh\nwidth = 8,16\ndepth = 2\n"
+    "samples = 200\nsampler = full_network\nprecision = float,double\nn_out = 2\nseed = 0,1\n",
+};
+
+}  // namespace
+
+TEST_CASE("results do not depend on the rank count, the pack size or the I/O mode", "[mpi][determinism]") {
+  const boost::mpi::communicator world;
+  for (const char* text : specs) {
+    const std::string spec = "spec.ini";
+    if (world.rank() == 0) std::ofstream(spec) << text;
+    world.barrier();
+    REQUIRE(run({"run", spec, "--out", "parallel.h5", "--force", "--progress", "none"}) == 0);
+    REQUIRE(run({"run", spec, "--out", "serial.h5", "--force", "--io", "serial", "--pack", "24", "--progress", "none"}) == 0);
+    if (world.rank() != 0) continue;
+
+    const app::Sweep sweep = app::load_sweep(spec, {});
+    app::UnitRunner kernel(sweep, 1);
+    const std::atomic<bool> never{false};
+    std::vector<std::vector<double>> reference;
+    for (std::size_t t = 0; t < sweep.table->size(); ++t) {
+      const auto records = kernel({t, 1, 0}, never);
+      CHECK(records.front().status == static_cast<std::uint8_t>(grid::TaskStatus::done));
+      reference.push_back(records.front().values);
+    }
+    for (const char* name : {"parallel.h5", "serial.h5"}) {
+      const io::ResultsFile file(name, io::ResultsFile::Access::read_only);
+      const auto status = file.read_status();
+      CHECK(std::count(status.begin(), status.end(), static_cast<std::uint8_t>(grid::TaskStatus::done)) ==
+            static_cast<std::ptrdiff_t>(file.task_count()));
+      CHECK(differences(file, reference) == 0);
+    }
+  }
+}
