@@ -16,6 +16,7 @@ int status_command(const std::vector<std::string>& args);
 int report_command(const std::vector<std::string>& args);
 int theory_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
+int merge_command(const std::vector<std::string>& args);
 
 // Parses `args` against `options` (+ positionals); throws config_error with the usage hint.
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& options,

@@ -7,12 +7,14 @@
 #include <boost/serialization/string.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <limits>
 #include <numeric>
 
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/io/writer_lock.hpp"
 #include "nnsweep/sched/signals.hpp"
 #include "sweep.hpp"
 
@@ -36,7 +38,10 @@ po::options_description run_options() {
       ("force,f", po::bool_switch(), "replace an existing FILE")
       ("io", po::value<std::string>()->default_value("parallel"), "parallel: every rank writes its results (MPI-IO); serial: rank 0 writes them all (file systems where MPI-IO misbehaves, e.g. NFS)")
       ("pack", po::value<std::size_t>()->default_value(0), "replicas computed together in SIMD lanes (0: the experiment's choice); changes speed, never results")
-      ("time-limit", po::value<std::string>(), "wall-time budget: 3600, 90s, 45m, 2h or 1:30:00; no task is started that is predicted not to finish")
+      ("retry-failed", po::bool_switch(), "with --resume: also rerun tasks that failed (status 2)")
+      ("shard", po::value<std::string>(), "I/K: run only shard I (0 <= I < K) of the sweep's grid cells, split by cost; combine shard files with nnsweep merge (Slurm arrays: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")
+      ("time-limit", po::value<std::string>(), "wall-time budget: 3600, 90s, 45m, 2h or 1:30:00 (under Slurm the job's end time also counts); no task is started that is predicted not to finish, and a task still running at the limit is abandoned")
+      ("grace", po::value<double>()->default_value(30), "seconds: after SIGTERM/SIGUSR1, tasks predicted to need more than this are abandoned, the rest finish; then exit 75")
       ("progress", po::value<std::string>()->default_value("auto"), "auto (a bar on a terminal, else a log line every few seconds), bar, log or none")
       ("spec", po::value<std::string>(), "the sweep spec (positional)");
   return options;
@@ -60,6 +65,36 @@ double parse_time_limit(const std::string& text) {
   if (!parse_double(number, value) || !(value > 0))
     throw config_error(cat("--time-limit ", text, ": not a positive duration — use e.g. 3600, 45m, 2h or 1:30:00"));
   return value * scale;
+}
+
+// Seconds left before the Slurm job's end time (from `scontrol show job`), minus a margin for the
+// final commit; infinity outside Slurm or when it cannot be read.
+double slurm_seconds_left() {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (job == nullptr || *job == '\0') return std::numeric_limits<double>::infinity();
+  const std::string command = cat("scontrol show job -o ", job, " 2>/dev/null");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::numeric_limits<double>::infinity();
+  std::string text;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) text += buffer;
+  ::pclose(pipe);
+  const auto at = text.find("EndTime=");
+  std::tm end{};
+  if (at == std::string::npos || ::strptime(text.c_str() + at + 8, "%Y-%m-%dT%H:%M:%S", &end) == nullptr)
+    return std::numeric_limits<double>::infinity();
+  end.tm_isdst = -1;
+  const double left = std::difftime(std::mktime(&end), std::time(nullptr));
+  return left - std::min(60.0, 0.1 * std::max(left, 0.0));
+}
+
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
+  const auto parts = split(text, '/');
+  std::int64_t index = -1, count = 0;
+  if (parts.size() != 2 || !parse_int64(parts[0], index) || !parse_int64(parts[1], count) || count < 1 || index < 0 ||
+      index >= count)
+    throw config_error(cat("--shard ", text, ": expected I/K with 0 <= I < K, e.g. --shard 0/4"));
+  return {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
 }
 
 std::string default_output(const std::string& spec_path, const std::string& spec_output) {
@@ -175,7 +210,12 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   const std::string io_mode = vm["io"].as<std::string>();
   if (io_mode != "parallel" && io_mode != "serial") throw config_error(cat("--io ", io_mode, ": use parallel or serial"));
   const bool serial = io_mode == "serial";
-  const double time_limit = vm.count("time-limit") > 0 ? parse_time_limit(vm["time-limit"].as<std::string>()) : std::numeric_limits<double>::infinity();
+  double time_limit = vm.count("time-limit") > 0 ? parse_time_limit(vm["time-limit"].as<std::string>()) : std::numeric_limits<double>::infinity();
+  const bool retry_failed = vm["retry-failed"].as<bool>();
+  if (retry_failed && !resume) throw config_error("--retry-failed needs --resume (it reruns failed tasks of an existing FILE)");
+  const auto shard = vm.count("shard") > 0 ? parse_shard(vm["shard"].as<std::string>()) : std::pair<std::size_t, std::size_t>{0, 1};
+  const double grace = vm["grace"].as<double>();
+  if (!(grace >= 0)) throw config_error(cat("--grace ", grace, ": must be >= 0 seconds"));
   const auto progress = sched::parse_progress_style(vm["progress"].as<std::string>());
 
   // Every rank validates everything before the first collective call.
@@ -185,7 +225,13 @@ int run(const mpi::communicator& world, int argc, char** argv) {
 
   const char* slurm_job = std::getenv("SLURM_JOB_ID");
   io::Provenance provenance{"nnsweep " + command_line(argc, argv), hostname(), slurm_job != nullptr ? slurm_job : "", utc_now(), world.size()};
-  on_root(world, [&] { prepare_output(out, sweep, resume, force, provenance); });
+  std::unique_ptr<io::WriterLock> lock;  // rank 0 holds it while the run writes
+  on_root(world, [&] {
+    lock = std::make_unique<io::WriterLock>(out);
+    prepare_output(out, sweep, resume, force, provenance);
+    time_limit = std::min(time_limit, slurm_seconds_left());
+  });
+  mpi::broadcast(world, time_limit, 0);
 
   std::unique_ptr<io::ResultsFile> file;
   if (!serial) {
@@ -199,8 +245,14 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   on_root(world, [&] {
     run_index = file->begin_run({utc_now(), hostname(), provenance.slurm_job_id, provenance.command_line, io_mode, world.size()});
     const auto status = file->read_status();
+    const auto in_shard = shard_tasks(sweep, shard.first, shard.second);
     std::vector<bool> pending(status.size());
-    for (std::size_t t = 0; t < status.size(); ++t) pending[t] = status[t] == static_cast<std::uint8_t>(grid::TaskStatus::pending);
+    for (std::size_t t = 0; t < status.size(); ++t) {
+      const auto s = static_cast<grid::TaskStatus>(status[t]);
+      const bool todo = s == grid::TaskStatus::pending || s == grid::TaskStatus::timed_out ||
+                        (retry_failed && s == grid::TaskStatus::failed);
+      pending[t] = todo && in_shard[t];
+    }
     units = work_units(sweep, pending);
   });
   mpi::broadcast(world, run_index, 0);
@@ -212,6 +264,7 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   options.results_to_root = serial;
   options.seconds_per_cost = 1 / sweep.experiment->nominal_flops();
   options.time_limit_s = time_limit;
+  options.grace_s = grace;
   options.progress = progress;
   const auto summary = sched::run(world, std::move(units), std::ref(runner), sink, options);
 

@@ -21,6 +21,7 @@ commands:
   plan SPEC.ini     task count, total cost, suggested ranks × wall time; runs nothing
   status FILE.h5    done / failed / pending tasks, per value of each swept parameter
   report FILE.h5    mean ± sem over seeds per grid cell beside theory, with z-scores
+  merge OUT IN...    combine the shard files of one sweep (nnsweep run --shard I/K) into one
   theory EXPERIMENT theory predictions only, for a grid given by --set (or a spec)
   list [EXPERIMENT] experiments, their parameters, defaults, units and help
 
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
     if (command == "report") return app::report_command(args);
     if (command == "theory") return app::theory_command(args);
     if (command == "list") return app::list_command(args);
-    const std::string hint = nearest(command, {"run", "plan", "status", "report", "theory", "list"});
+    if (command == "merge") return app::merge_command(args);
+    const std::string hint = nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge"});
     std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n", command.c_str(),
                  hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
     return exit_usage;

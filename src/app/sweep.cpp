@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "nnsweep/core/error.hpp"
 
@@ -84,8 +85,31 @@ std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bo
   return units;
 }
 
+std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t count) {
+  const auto& table = *sweep.table;
+  std::vector<std::pair<double, std::size_t>> cells;  // (cost, cell)
+  for (std::size_t cell = 0; cell < table.cell_count(); ++cell)
+    cells.emplace_back(sweep.experiment->cost(table.params(cell * table.seeds_per_cell())), cell);
+  std::stable_sort(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<double> load(count, 0.0);
+  std::vector<bool> mine(table.size(), false);
+  for (const auto& [cost, cell] : cells) {
+    const auto lightest = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[lightest] += cost;
+    if (lightest == index)
+      for (std::size_t s = 0; s < table.seeds_per_cell(); ++s) mine[cell * table.seeds_per_cell() + s] = true;
+  }
+  return mine;
+}
+
 UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pack_(pack) {
   for (const auto& c : sweep.columns) values_per_record_ += std::max<std::size_t>(1, c.length);
+  if (const char* fail = std::getenv("NNSWEEP_FAIL_TASKS")) {
+    for (const auto& item : split(fail, ',')) {
+      std::int64_t task = 0;
+      if (parse_int64(item, task) && task >= 0) injected_failures_.push_back(static_cast<std::size_t>(task));
+    }
+  }
 }
 
 const std::vector<double>& UnitRunner::theory_of(std::size_t cell, const config::ParamSet& params) {
@@ -145,6 +169,11 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
         record.values.push_back(predicted < theory.size() ? theory[predicted] : std::nan(""));
         ++predicted;
       }
+    }
+    if (std::find(injected_failures_.begin(), injected_failures_.end(), record.task) != injected_failures_.end()) {
+      record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
+      record.error = "injected failure (NNSWEEP_FAIL_TASKS)";
+      continue;
     }
     const bool pending = result.status == grid::TaskStatus::pending;
     if (!pending && (metric != result.values.size() || predicted != theory.size())) {

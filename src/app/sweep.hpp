@@ -34,8 +34,13 @@ std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column
 // Only tasks with `pending[task]` true are included.
 std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bool>& pending);
 
+// The tasks of shard `index` of `count`: whole cells, split into cost-balanced parts by greedy
+// longest-first assignment (deterministic), so array jobs share the work evenly.
+std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t count);
+
 // Runs a unit: the kernel on its replicas, theory once per cell (cached), values laid out in the
-// file's column order. Kernel exceptions become failed records; they never escape.
+// file's column order. Kernel exceptions become failed records; they never escape. For tests,
+// the environment variable NNSWEEP_FAIL_TASKS=3,7 makes those tasks fail as if their kernel threw.
 class UnitRunner {
  public:
   UnitRunner(const Sweep& sweep, std::size_t pack);
@@ -47,6 +52,7 @@ class UnitRunner {
   std::size_t pack_;
   std::size_t values_per_record_ = 0;
   std::map<std::size_t, std::vector<double>> theory_cache_;
+  std::vector<std::size_t> injected_failures_;  // NNSWEEP_FAIL_TASKS: fault injection for tests
 };
 
 // Commits records to the results file: drops pending ones, stamps run index and attempts,

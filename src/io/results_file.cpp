@@ -244,6 +244,40 @@ std::vector<std::vector<double>> ResultsFile::read_curve(const std::string& name
   return rows;
 }
 
+std::vector<grid::TaskRecord> ResultsFile::read_records(const std::vector<std::size_t>& tasks) const {
+  auto& impl = *impl_;
+  std::vector<grid::TaskRecord> records(tasks.size());
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    records[i].task = tasks[i];
+    records[i].values.reserve(impl.values_per_record);
+  }
+  for (const auto& column : impl.results) {
+    const std::size_t length = std::max<std::size_t>(1, column.length);
+    std::vector<double> all(impl.tasks * length);
+    check(H5Dread(impl.dataset(column.name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()), impl.path,
+          ("H5Dread " + column.name).c_str());
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+      records[i].values.insert(records[i].values.end(), all.begin() + static_cast<std::ptrdiff_t>(tasks[i] * length),
+                               all.begin() + static_cast<std::ptrdiff_t>((tasks[i] + 1) * length));
+  }
+  const auto status = read_status();
+  const auto attempts = read_attempts();
+  const auto ranks = impl.read_all<std::int32_t>("rank", H5T_NATIVE_INT32);
+  const auto runs = impl.read_all<std::int32_t>("run", H5T_NATIVE_INT32);
+  const auto walls = impl.read_all<double>("wall_s", H5T_NATIVE_DOUBLE);
+  const auto errors = read_strings("error");
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    const std::size_t t = tasks[i];
+    records[i].status = status[t];
+    records[i].attempts = attempts[t];
+    records[i].rank = ranks[t];
+    records[i].run = runs[t];
+    records[i].wall_s = walls[t];
+    records[i].error = errors[t];
+  }
+  return records;
+}
+
 void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
   if (records.empty()) return;
   auto& impl = *impl_;

@@ -91,15 +91,63 @@ Counts count(const std::vector<grid::TaskRecord>& records) {
   return c;
 }
 
-// Runs one unit and stamps its records with the rank and their share of the time.
-std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assigned& a, int rank, Finished& finished) {
+// Watches the unit a rank is computing and abandons it (sets cancel) when a stop request
+// came and it is predicted to need more than the grace period, at a second stop request, or
+// at the time limit. Kernels poll the flag between packs; MPI is never touched here.
+class UnitWatch {
+ public:
+  UnitWatch(const Options& options, Clock::time_point start) : options_(options), start_(start), thread_([this] { loop(); }) {}
+  ~UnitWatch() {
+    quit_.store(true);
+    thread_.join();
+  }
+  UnitWatch(const UnitWatch&) = delete;
+  UnitWatch& operator=(const UnitWatch&) = delete;
+
+  void begin(double predicted_s) {
+    cancel_.store(false);
+    predicted_s_.store(predicted_s);
+    unit_start_.store(seconds_since(start_));
+    running_.store(true);
+  }
+  void end() { running_.store(false); }
+  const std::atomic<bool>& cancel() const { return cancel_; }
+
+ private:
+  void loop() {
+    while (!quit_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!running_.load()) continue;
+      const double now = seconds_since(start_);
+      const double remaining = predicted_s_.load() - (now - unit_start_.load());
+      const int stops = stop_requests();
+      if (stops >= 2 || (stops == 1 && remaining > options_.grace_s) || now > options_.time_limit_s) cancel_.store(true);
+    }
+  }
+
+  const Options& options_;
+  Clock::time_point start_;
+  std::atomic<bool> cancel_{false}, running_{false}, quit_{false};
+  std::atomic<double> predicted_s_{0}, unit_start_{0};
+  std::thread thread_;
+};
+
+// Runs one unit and stamps its records with the rank and their share of the time; records
+// left pending by a cancelled kernel become timed_out.
+std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assigned& a, int rank, UnitWatch& watch,
+                                           Finished& finished) {
   const auto start = Clock::now();
-  auto records = execute(a.unit, cancel_flag());
+  watch.begin(a.predicted_s);
+  auto records = execute(a.unit, watch.cancel());
+  watch.end();
   finished.id = a.id;
   finished.wall_s = seconds_since(start);
+  const bool abandoned = watch.cancel().load();
   for (auto& r : records) {
     r.rank = rank;
     r.wall_s = finished.wall_s / static_cast<double>(std::max<std::size_t>(1, records.size()));
+    if (abandoned && r.status == static_cast<std::uint8_t>(grid::TaskStatus::pending))
+      r.status = static_cast<std::uint8_t>(grid::TaskStatus::timed_out);
   }
   finished.counts = count(records);
   return records;
@@ -108,7 +156,7 @@ std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assign
 // Rank 0's own compute thread: kernels never block dispatch. It never calls MPI.
 class LocalWorker {
  public:
-  explicit LocalWorker(const Executor& execute) : execute_(execute), thread_([this] { loop(); }) {}
+  LocalWorker(const Executor& execute, UnitWatch& watch) : execute_(execute), watch_(watch), thread_([this] { loop(); }) {}
   ~LocalWorker() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -157,7 +205,7 @@ class LocalWorker {
       busy_ = true;
       lock.unlock();
       Finished finished;
-      auto records = execute_unit(execute_, a, 0, finished);
+      auto records = execute_unit(execute_, a, 0, watch_, finished);
       lock.lock();
       busy_ = false;
       busy_s_ += finished.wall_s;
@@ -167,6 +215,7 @@ class LocalWorker {
   }
 
   const Executor& execute_;
+  UnitWatch& watch_;
   std::mutex mutex_;
   std::condition_variable wake_worker_, wake_main_;
   std::deque<Assigned> inbox_;
@@ -179,6 +228,7 @@ class LocalWorker {
 Summary run_worker(const mpi::communicator& comm, const Executor& execute, ResultSink& sink, const Options& options) {
   Summary summary;
   double busy = 0;
+  UnitWatch watch(options, Clock::now());
   comm.send(0, tag_report, Report{});
   while (true) {
     std::vector<Assigned> bundle;
@@ -189,7 +239,7 @@ Summary run_worker(const mpi::communicator& comm, const Executor& execute, Resul
       if (stop_requests() > 0) break;  // the rest stays pending
       if (a.predicted_s > options.flush_seconds) sink.flush();
       Finished finished;
-      auto records = execute_unit(execute, a, comm.rank(), finished);
+      auto records = execute_unit(execute, a, comm.rank(), watch, finished);
       busy += finished.wall_s;
       report.finished.push_back(finished);
       if (options.results_to_root) {
@@ -212,8 +262,8 @@ class Dispatcher {
  public:
   Dispatcher(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute, ResultSink& sink,
              const Options& options)
-      : comm_(comm), units_(std::move(units)), sink_(sink), options_(options), local_(execute),
-        progress_(options.progress, options.progress_interval_s), start_(Clock::now()),
+      : comm_(comm), units_(std::move(units)), sink_(sink), options_(options), start_(Clock::now()),
+        watch_(options, start_), local_(execute, watch_), progress_(options.progress, options.progress_interval_s),
         busy_(static_cast<std::size_t>(comm.size()), 0.0), seconds_per_cost_(options.seconds_per_cost) {
     // Longest processing time first; ties in task order, so the schedule is reproducible.
     std::vector<std::size_t> order(units_.size());
@@ -274,7 +324,8 @@ class Dispatcher {
     summary_.tasks_done = state_.done;
     summary_.failed = state_.failed;
     summary_.diverged = state_.diverged;
-    summary_.pending = summary_.tasks_total - state_.done - state_.failed - state_.diverged - other_;
+    // Never run, or abandoned (timed_out): a resume computes them.
+    summary_.pending = summary_.tasks_total - state_.done - state_.failed - state_.diverged;
     summary_.stopped = summary_.pending > 0;
     return summary_;
   }
@@ -284,7 +335,6 @@ class Dispatcher {
     state_.done += f.counts.done;
     state_.failed += f.counts.failed;
     state_.diverged += f.counts.diverged;
-    other_ += f.counts.other;
     const auto& unit = units_[f.id];
     if (f.counts.other == 0) state_.cost_done += unit.cost;
     // Refine seconds per unit of cost from what was measured (cost models are rough).
@@ -324,14 +374,14 @@ class Dispatcher {
   std::vector<WorkUnit> units_;
   ResultSink& sink_;
   const Options& options_;
+  Clock::time_point start_;
+  UnitWatch watch_;
   LocalWorker local_;
   Progress progress_;
-  Clock::time_point start_;
   std::deque<std::size_t> queue_;
   std::vector<double> busy_;
   ProgressState state_;
   Summary summary_;
-  std::size_t other_ = 0;
   bool stopping_ = false;
   double seconds_per_cost_;
   double measured_cost_ = 0, measured_seconds_ = 0;

@@ -106,6 +106,10 @@ class ResultsFile {
   // A curve column as rows of its length.
   std::vector<std::vector<double>> read_curve(const std::string& name) const;
 
+  // The stored records of `tasks` (values in record order, metadata and status as stored):
+  // what `nnsweep merge` copies between files of one spec.
+  std::vector<grid::TaskRecord> read_records(const std::vector<std::size_t>& tasks) const;
+
   // Commit protocol: every payload column of the records first, then their status. Independent
   // I/O: in parallel_write mode each rank commits its own records, nobody waits.
   void commit(const std::vector<grid::TaskRecord>& records);

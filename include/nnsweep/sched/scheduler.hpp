@@ -32,7 +32,8 @@ class ResultSink {
 };
 
 // Runs one unit: one record per task, status and values set. Pure apart from `cancel`, which
-// asks it to give up early (records then stay pending).
+// asks it to give up early: it then returns its unfinished records as pending, and the
+// scheduler marks them timed_out (abandoned; a resume reruns them).
 using Executor = std::function<std::vector<grid::TaskRecord>(const WorkUnit&, const std::atomic<bool>& cancel)>;
 
 struct Options {
@@ -41,6 +42,8 @@ struct Options {
   double time_limit_s = std::numeric_limits<double>::infinity();  // from the start of run()
   double bundle_seconds = 0.05;      // minimum predicted work per assignment
   double flush_seconds = 1.0;        // commit before a unit predicted to take longer than this
+  double grace_s = 30;               // after a stop signal, finish in-flight units predicted to need
+                                     // less than this; abandon the others (status timed_out)
   ProgressStyle progress = ProgressStyle::automatic;
   double progress_interval_s = 5;
 };
