@@ -1,7 +1,8 @@
 # Test registration helpers.
 #
-# nnsweep_add_unit_test(target SOURCES a.cpp b.cpp [LABELS l...])
-#   A Catch2 binary linked with the shared Catch2 main; every TEST_CASE becomes a ctest entry.
+# nnsweep_add_unit_test(target SOURCES a.cpp b.cpp [LIBS l...])
+#   A Catch2 binary linked with the shared Catch2 main; every TEST_CASE becomes a ctest entry
+#   named <target>.<case>, labelled unit (select a module with ctest -R <target>).
 # nnsweep_add_mpi_test(target NP 1 2 3 4 [TIMEOUT s] [ARGS ...])
 #   One ctest entry per rank count, run as `mpiexec -n N [preflags] target [args]`, each in its
 #   own working directory, labelled mpi;npN. MPIEXEC_PREFLAGS (from the presets) carries
@@ -14,10 +15,10 @@ add_library(nnsweep_catch_main OBJECT ${PROJECT_SOURCE_DIR}/tests/catch_main.cpp
 target_link_libraries(nnsweep_catch_main PUBLIC Catch2::Catch2)
 
 function(nnsweep_add_unit_test target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LABELS;LIBS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;LIBS")
   add_executable(${target} ${arg_SOURCES} $<TARGET_OBJECTS:nnsweep_catch_main>)
   target_link_libraries(${target} PRIVATE nnsweep_core Catch2::Catch2 nnsweep_warnings ${arg_LIBS})
-  catch_discover_tests(${target} TEST_PREFIX "${target}." PROPERTIES LABELS "unit\\;${arg_LABELS}")
+  catch_discover_tests(${target} TEST_PREFIX "${target}." PROPERTIES LABELS unit)
 endfunction()
 
 function(nnsweep_add_mpi_test target)

@@ -32,8 +32,11 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
     """One row per cell with, for each metric ``X``:
 
     - ``X_mean``: mean over the cell's done tasks (NaN values skipped);
-    - ``X_sem``: sample sd / √count when count ≥ 2; with one task, that task's own ``X_sem``
-      column (its Monte Carlo error) if the file has one, else NaN;
+    - ``X_sem``: the larger of the spread over seeds (sample sd / √count, count ≥ 2) and the
+      error implied by the tasks' own Monte Carlo errors (√Σ X_sem² / count, when the file has
+      an ``X_sem`` column). With few seeds the spread alone is itself too noisy to judge a
+      z-score by; with heavy tails the per-task errors alone are optimistic. With one task:
+      its own ``X_sem``, else NaN;
     - ``X_count``: number of done tasks with a finite ``X``;
     - ``X_theory``, ``X_z = (X_mean − X_theory) / X_sem``: when a ``theory_X`` column exists.
       The theory is taken only where it is the same for every task of the cell (else NaN,
@@ -71,8 +74,9 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
         count = by_cell.count()
         sem = by_cell.std(ddof=1) / np.sqrt(count)
         if f"{x}_sem" in df.columns:
-            own = df[f"{x}_sem"].where(values.notna()).groupby(keys).first()
-            sem = sem.where(count >= 2, own)
+            own = df[f"{x}_sem"].where(values.notna())
+            within = np.sqrt((own ** 2).groupby(keys).sum(min_count=1)) / count
+            sem = np.fmax(sem, within)  # fmax: a NaN on one side yields the other
         out[f"{x}_mean"] = by_cell.mean()
         out[f"{x}_sem"] = sem
         out[f"{x}_count"] = count

@@ -17,6 +17,7 @@ from matplotlib.ticker import FormatStrFormatter
 
 from .aggregate import aggregate
 from .io import PathLike, as_dataset, to_dataframe
+from .linear_teacher import figure as linear_teacher
 
 
 def plot(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
@@ -104,4 +105,4 @@ def _label(ds: xr.Dataset, name: str) -> str:
 
 
 #: experiment name → figure function
-PLOTS = {"correlations": correlations}
+PLOTS = {"correlations": correlations, "linear_teacher": linear_teacher}

@@ -60,9 +60,10 @@ int status_command(const std::vector<std::string>& args) {
 int report_command(const std::vector<std::string>& args) {
   po::options_description options(
       "nnsweep report FILE.h5 [options]\n\n"
-      "For every grid cell (values of the --by parameters): the mean ± sem over seeds of each metric\n"
-      "(done tasks only; with one seed, the task's own Monte Carlo sem), the theory value for the\n"
-      "same cell, and z = (mean − theory) / sem.\n\nOptions");
+      "For every grid cell (values of the --by parameters): the mean over seeds of each metric (done\n"
+      "tasks only) ± its standard error — the larger of the spread over seeds and the error implied\n"
+      "by the tasks' own Monte Carlo errors — the theory value for the same cell, and\n"
+      "z = (mean − theory) / sem.\n\nOptions");
   options.add_options()("help,h", "show this help")(
       "by", po::value<std::string>(), "comma-separated parameters that define a cell (default: the swept ones except seed)")(
       "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(

@@ -123,7 +123,8 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vec
       s.cell = groups.keys[g];
       s.metric = metric;
       stats::Moments m;
-      double own_sem = nan, predicted = nan;
+      double own_variance = 0, predicted = nan;
+      bool own_known = !sems.empty();
       bool theory_constant = true;
       for (const std::size_t t : groups.tasks[g]) {
         if (!theory.empty()) {
@@ -132,11 +133,17 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vec
         }
         if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) || !std::isfinite(values[t])) continue;
         m.add(values[t]);
-        if (!sems.empty()) own_sem = sems[t];
+        if (own_known && std::isfinite(sems[t])) own_variance += sems[t] * sems[t];
+        else own_known = false;
       }
       s.count = static_cast<std::size_t>(m.count());
       s.mean = m.mean();
-      s.sem = s.count >= 2 ? m.sem() : s.count == 1 ? own_sem : nan;
+      // The larger of the spread over seeds and the tasks' own Monte Carlo errors: with few seeds
+      // the spread is too noisy to judge a z-score by; with heavy tails the per-task errors are
+      // optimistic.
+      const double between = s.count >= 2 ? m.sem() : nan;
+      const double within = own_known && s.count > 0 ? std::sqrt(own_variance) / static_cast<double>(s.count) : nan;
+      s.sem = std::fmax(between, within);
       s.theory = theory_constant ? predicted : nan;
       s.z = std::isfinite(s.theory) && s.sem > 0 ? (s.mean - s.theory) / s.sem : nan;
       out.push_back(s);

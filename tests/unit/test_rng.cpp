@@ -51,6 +51,13 @@ TEST_CASE("uniforms lie in (0,1) with the right mean and variance", "[rng]") {
   CHECK(m.variance() == Approx(1.0 / 12).epsilon(0.01));
 }
 
+TEST_CASE("the extreme bit patterns stay strictly inside (0, 1)", "[rng]") {
+  CHECK(rng::to_unit_float(0xffffffffu) < 1.0f);
+  CHECK(rng::to_unit_float(0u) > 0.0f);
+  CHECK(rng::to_unit_double(~std::uint64_t{0}) < 1.0);
+  CHECK(rng::to_unit_double(0) > 0.0);
+}
+
 TEST_CASE("below(n) is uniform over [0, n)", "[rng]") {
   rng::Stream s(1, 2, 0, rng::Purpose::batch_order);
   const int n = 7, draws = 70000;

@@ -22,8 +22,9 @@ std::vector<std::string> swept_parameters(const io::ResultsFile& file);
 // Scalar metric columns (not the _sem companions).
 std::vector<std::string> metric_names(const io::ResultsFile& file);
 
-// Mean over the done tasks of each cell; sem = sd/√n for n ≥ 2 seeds, else the task's own
-// `<metric>_sem`; theory is shown when it is the same for every task of the cell.
+// Mean over the done tasks of each cell; sem = the larger of sd/√n over seeds and
+// √Σ sem_i² / n from the tasks' own `<metric>_sem` (Monte Carlo errors); theory is shown when it
+// is the same for every task of the cell.
 std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vector<std::string>& by,
                                      const std::vector<std::string>& metrics);
 Table statistics_table(const std::vector<CellStatistic>& statistics, const std::vector<std::string>& by, Format format);

@@ -1,0 +1,81 @@
+#pragma once
+// The `correlations` experiment (Hanin 2022): moments of the outputs and input derivatives of
+// random fully connected networks at finite width, estimated from N sampled networks per task —
+// by the exact per-layer conditional Gaussian chain or from explicit weights — beside the theory.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "nnsweep/experiments/experiment.hpp"
+#include "nnsweep/nn/activation.hpp"
+#include "nnsweep/stats/moments.hpp"
+
+namespace nnsweep::experiments {
+
+const Experiment& correlations_experiment();
+
+namespace correlations {
+
+enum class Sampler { exact_chain, full_network };
+
+// One task's parameters as the kernels need them (resolved: no "auto" left).
+struct Problem {
+  nn::Activation activation;
+  std::vector<std::int64_t> widths = {64, 64, 64, 64};  // hidden widths n_1..n_L
+  double cw = 2, cb = 0;
+  std::int64_t n0 = 4;
+  double x_norm2 = 4;  // the input is x = √(x_norm2/n0)·(1, …, 1)
+  std::int64_t n_out = 1;
+  std::int64_t samples = 10000;
+  Sampler sampler = Sampler::exact_chain;
+  bool single_precision = false;
+  // exact_chain with σ(z) = max(z, αz): draw each layer's Wishart update in O(k³) (true), or
+  // unit by unit as for any σ (false: the reference the collapse is tested against).
+  bool collapse = true;
+};
+
+// The kernel's view of resolved parameters (ParamSet from correlations_experiment()).
+Problem problem_of(const config::ParamSet& params);
+
+// Per-network observables, in the accumulator's coordinate order. T = T_{L+1} is the covariance
+// of (z, ∂z/∂x_1, …, ∂z/∂x_n0) of one output given the last hidden layer, R its derivative block;
+// z_i are the sampled outputs. The single-direction metrics use u = e₁ (fixed): v = ∂z/∂x_1.
+enum Observable : std::size_t {
+  obs_s,       // T₀₀ (= E[z² | last hidden layer])
+  obs_s2,      // T₀₀²
+  obs_t11,     // T₁₁ (= E[(∂z/∂x_1)² | …])
+  obs_t11_sq,  // T₁₁²
+  obs_tr_r,    // tr R (= E[‖∇ₓz‖² | …])
+  obs_grad4,   // (tr R)² + 2 tr R² (= E[‖∇ₓz‖⁴ | …])
+  obs_z2,      // mean over outputs of z_i²
+  obs_z4,      // mean over outputs of z_i⁴
+  obs_z2z2,    // mean over pairs i < j of z_i² z_j² (0 when n_out < 2)
+  observable_count
+};
+
+// Samples networks first, …, first + count − 1 of the task named by `replica` and writes their
+// observables to obs[i·observable_count + o]. `count` must be a multiple of
+// rng::block_lanes<T>. Network i's numbers come from its own stream (sweep seed, task key, i,
+// generator_seed) only, so they do not depend on `first`, `count` or the caller.
+template <typename T>
+void sample_chain(const Problem& problem, const Replica& replica, std::int64_t first,
+                  std::size_t count, double* obs);
+template <typename T>
+void sample_network(const Problem& problem, const Replica& replica, std::int64_t first,
+                    std::size_t count, double* obs);
+
+// Metric values in column order (each metric followed by its standard error) from the
+// observables of N networks.
+std::vector<double> metric_values(const Problem& problem, const stats::CoMoments& observables);
+
+// The observables of all `samples` networks of one task, drawn in packs of options.pack networks
+// (rounded up to whole blocks) and added in network order; false when options.cancel stopped it.
+bool accumulate(const Problem& problem, const Replica& replica, const RunOptions& options,
+                stats::CoMoments& observables);
+
+// One task: accumulate, then the metrics (Status::pending when cancelled, diverged when a
+// metric is not finite).
+TaskResult estimate(const Problem& problem, const Replica& replica, const RunOptions& options);
+
+}  // namespace correlations
+}  // namespace nnsweep::experiments

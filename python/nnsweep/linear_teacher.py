@@ -1,0 +1,141 @@
+"""The ``linear_teacher`` figure (Sarussi, Brutzkus & Globerson 2021).
+
+Two-layer Leaky-ReLU networks trained by SGD on linearly separable data end up with two tight
+clusters of hidden units aligned with the teacher, hence a linear decision boundary. The figure
+shows three measures of that picture:
+
+- cluster cohesion ``cohesion_mean`` (1: each sign group is a single direction),
+- teacher alignment ``align_mean``,
+- linearity ``agr_g``: agreement of sign N(x) with the linear rule sign⟨w̄₊ − w̄₋, x⟩ on
+  Gaussian probes (the boundary region),
+
+(a–c) against epochs, from the ``curve_*`` columns, one line per initial scale σ₀ (median over
+seeds, 10–90 % band); (d–f) their final values against σ₀, one line per leak α; (g–i) against
+α, one line per σ₀ (mean ± sd over seeds). Parameters that are swept but not plotted are held
+at a reference value: the experiment's default when the sweep has it, else the middle value.
+Only tasks with status done are used.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .io import DONE, PathLike, as_dataset, to_dataframe
+
+#: metric column → axis label
+METRICS = {"cohesion_mean": "cluster cohesion", "align_mean": "teacher alignment",
+           "agr_g": "linearity (agr_g)"}
+#: the experiment's defaults (src/experiments/linear_teacher.cpp), used as reference values
+DEFAULTS = {"width": 50, "depth": 2, "alpha": 0.1, "sigma0": 0.01, "gamma": 0.2, "d": 10,
+            "n_train": 200, "n_test": 5000, "lr": 0.1, "batch": 1, "epochs": 200,
+            "loss": "logistic", "second_layer": "fixed", "log_points": 30, "precision": "double"}
+
+
+def reference_values(df: pd.DataFrame, keep: list[str]) -> dict:
+    """Value of every swept parameter not in ``keep`` (and not ``seed``) to hold it at."""
+    out = {}
+    for p in df.attrs.get("swept", []):
+        if p == "seed" or p in keep:
+            continue
+        values = sorted(df[p].unique())
+        out[p] = DEFAULTS[p] if DEFAULTS.get(p) in values else values[len(values) // 2]
+    return out
+
+
+def _select(df: pd.DataFrame, fixed: dict) -> pd.Series:
+    """Done tasks whose parameters equal ``fixed``."""
+    mask = df["status"] == DONE
+    for p, v in fixed.items():
+        mask &= df[p] == v
+    return mask
+
+
+def final_values(path_or_ds: PathLike | xr.Dataset, x: str, metric: str, by: str | None = None) -> pd.DataFrame:
+    """Mean, sd and count over seeds of ``metric`` per value of ``x`` (and of ``by``), the other
+    swept parameters at their reference values. Columns: x, [by], mean, sd, count."""
+    df = to_dataframe(path_or_ds)
+    keys = [x] + ([by] if by else [])
+    rows = df[_select(df, reference_values(df, keys))]
+    stats = rows.groupby(keys)[metric].agg(["mean", "std", "count"]).rename(columns={"std": "sd"})
+    return stats.reset_index()
+
+
+def curve_quantiles(path_or_ds: PathLike | xr.Dataset, metric: str, by: str | None = None,
+                    quantiles=(0.1, 0.5, 0.9)) -> dict:
+    """Per value of ``by`` (None: one group): (epochs, array of the quantiles over seeds × points)
+    of ``curve_<metric>``, the other swept parameters at their reference values."""
+    ds = as_dataset(path_or_ds)
+    df = to_dataframe(ds)
+    curve, epochs = ds[f"curve_{metric}"].values, ds["curve_epoch"].values
+    out = {}
+    groups = sorted(df[by].unique()) if by else [None]
+    fixed = reference_values(df, [by] if by else [])
+    for value in groups:
+        mask = _select(df, {**fixed, **({by: value} if by else {})}).values
+        if not mask.any():
+            continue
+        x = epochs[np.flatnonzero(mask)[0]]
+        keep = np.isfinite(x)
+        out[value] = (x[keep], np.nanquantile(curve[mask][:, keep], quantiles, axis=0))
+    return out
+
+
+def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
+    """Draws the 3 × 3 figure described in the module docstring into ``out_png``."""
+    ds = as_dataset(path)
+    df = to_dataframe(ds)
+    missing = [c for c in [*METRICS, *(f"curve_{m}" for m in METRICS), "curve_epoch"] if c not in ds]
+    if missing:
+        raise ValueError(f"not a linear_teacher file: no {', '.join(missing)} column")
+    fig = Figure(figsize=(15, 12), layout="constrained")
+    axes = fig.subplots(3, 3)
+    sigma0s, alphas = sorted(df["sigma0"].unique()), sorted(df["alpha"].unique())
+    for col, (metric, label) in enumerate(METRICS.items()):
+        _curves(axes[0, col], ds, metric, sigma0s)
+        axes[0, col].set_title(f"({'abc'[col]}) {label}")
+        _final(axes[1, col], ds, "sigma0", metric, "alpha", alphas)
+        axes[1, col].set_title(f"({'def'[col]}) final {label} vs σ₀")
+        _final(axes[2, col], ds, "alpha", metric, "sigma0", sigma0s)
+        axes[2, col].set_title(f"({'ghi'[col]}) final {label} vs α")
+        for row in range(3):
+            axes[row, col].set_ylabel(label)
+            axes[row, col].grid(True, alpha=0.3)
+    fixed = reference_values(df, ["sigma0", "alpha"])
+    held = ", ".join(f"{p} = {v}" for p, v in fixed.items())
+    done = int((df["status"] == DONE).sum())
+    fig.suptitle(f"linear_teacher: {done} of {len(df)} tasks done, "
+                 f"{df['seed'].nunique()} seeds{'; ' + held if held else ''}")
+    out_png = Path(out_png)
+    fig.savefig(out_png, dpi=110)
+    return out_png
+
+
+def _colours(values) -> dict:
+    return {v: f"C{i % 10}" for i, v in enumerate(values)}
+
+
+def _curves(ax: Axes, ds: xr.Dataset, metric: str, sigma0s: list) -> None:
+    colours = _colours(sigma0s)
+    for sigma0, (epochs, q) in curve_quantiles(ds, metric, "sigma0").items():
+        ax.fill_between(epochs, q[0], q[2], color=colours[sigma0], alpha=0.2, lw=0)
+        ax.plot(epochs, q[1], color=colours[sigma0], label=f"σ₀ = {sigma0:g}")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize=8)
+
+
+def _final(ax: Axes, ds: xr.Dataset, x: str, metric: str, by: str, values: list) -> None:
+    colours = _colours(values)
+    stats = final_values(ds, x, metric, by)
+    for value, rows in stats.groupby(by):
+        ax.errorbar(rows[x], rows["mean"], yerr=rows["sd"].fillna(0), fmt="o-", ms=4, capsize=2,
+                    color=colours[value], label=f"{'α' if by == 'alpha' else 'σ₀'} = {value:g}")
+    if x == "sigma0" and (stats[x] > 0).all() and stats[x].nunique() > 1:
+        ax.set_xscale("log")
+    ax.set_xlabel("σ₀ (initial scale)" if x == "sigma0" else "α (leak)")
+    ax.legend(fontsize=8)

@@ -1,0 +1,372 @@
+// The `correlations` plug-in: parameters, resolution of "auto", columns, cost model, theory
+// columns and the task loop (packs of networks accumulated in network order). The samplers are
+// in correlations_chain.cpp and correlations_network.cpp.
+#include "nnsweep/experiments/correlations.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nnsweep/core/error.hpp"
+#include "nnsweep/rng/simd.hpp"
+#include "nnsweep/theory/random_network.hpp"
+
+namespace nnsweep::experiments {
+
+namespace correlations {
+
+namespace {
+
+constexpr std::size_t default_pack = 128;  // networks between cancellation checks
+
+// The metrics, in column order; each is followed by `<name>_sem` in the results.
+struct MetricInfo {
+  const char* name;
+  const char* long_name;
+  const char* description;
+};
+constexpr MetricInfo metrics[] = {
+    {"k2", "E z^2",
+     "second moment of one output, Rao-Blackwellised: mean of T_00 = E[z^2 | last hidden layer]"},
+    {"r4", "E z^4 / 3(E z^2)^2",
+     "normalised 4th moment of one output, Rao-Blackwellised: mean(T_00^2)/mean(T_00)^2"},
+    {"kappa4", "kappa_4 / 3 kappa_2^2", "normalised 4th cumulant of one output: r4 - 1"},
+    {"z4_ratio", "E z^4 / 3(E z^2)^2 (raw)",
+     "r4 from the sampled outputs: mean z^4 / (3 (mean z^2)^2), outputs pooled"},
+    {"corr22", "Cov(z_i^2, z_j^2) / (E z^2)^2",
+     "correlation of squared outputs i != j, from sampled outputs; NaN when n_out < 2"},
+    {"dz2", "E (dz/dx_1)^2", "second moment of the input derivative along e_1: mean of T_11"},
+    {"rv4", "E v^4 / 3(E v^2)^2",
+     "normalised 4th moment of v = dz/dx_1: mean(T_11^2)/mean(T_11)^2"},
+    {"g2", "E |grad_x z|^2", "squared input-gradient norm of one output: mean of tr R"},
+    {"g4_ratio", "E |grad z|^4 / (E |grad z|^2)^2",
+     "gradient-norm 4th moment ratio: mean((tr R)^2 + 2 tr R^2)/mean(tr R)^2"},
+};
+constexpr std::size_t metric_count = std::size(metrics);
+
+stats::Estimate shifted(stats::Estimate e, double shift, double scale) {
+  e.value = (e.value + shift) * scale;
+  e.sem *= std::fabs(scale);
+  return e;
+}
+
+}  // namespace
+
+std::vector<double> metric_values(const Problem& p, const stats::CoMoments& m) {
+  using stats::mean_of;
+  using stats::ratio_of_means;
+  const stats::Estimate r4 = ratio_of_means(m, obs_s2, obs_s, 2);
+  const stats::Estimate estimates[] = {
+      mean_of(m, obs_s),
+      r4,
+      shifted(r4, -1, 1),
+      shifted(ratio_of_means(m, obs_z4, obs_z2, 2), 0, 1.0 / 3.0),
+      p.n_out < 2 ? stats::Estimate{} : shifted(ratio_of_means(m, obs_z2z2, obs_z2, 2), -1, 1),
+      mean_of(m, obs_t11),
+      ratio_of_means(m, obs_t11_sq, obs_t11, 2),
+      mean_of(m, obs_tr_r),
+      ratio_of_means(m, obs_grad4, obs_tr_r, 2),
+  };
+  std::vector<double> values;
+  for (const auto& e : estimates) {
+    values.push_back(e.value);
+    values.push_back(e.sem);
+  }
+  return values;
+}
+
+bool accumulate(const Problem& p, const Replica& replica, const RunOptions& options,
+                stats::CoMoments& observables) {
+  const std::size_t lanes = p.single_precision ? rng::block_lanes<float> : rng::block_lanes<double>;
+  const std::size_t requested = options.pack == 0 ? default_pack : options.pack;
+  const std::size_t pack = (requested + lanes - 1) / lanes * lanes;
+  const auto sample = [&](std::int64_t first, std::size_t count, double* obs) {
+    const bool chain = p.sampler == Sampler::exact_chain;
+    if (p.single_precision) {
+      chain ? sample_chain<float>(p, replica, first, count, obs)
+            : sample_network<float>(p, replica, first, count, obs);
+    } else {
+      chain ? sample_chain<double>(p, replica, first, count, obs)
+            : sample_network<double>(p, replica, first, count, obs);
+    }
+  };
+  observables = stats::CoMoments(observable_count);
+  std::vector<double> obs(pack * observable_count);
+  for (std::int64_t first = 0; first < p.samples; first += static_cast<std::int64_t>(pack)) {
+    if (options.cancel != nullptr && options.cancel->load()) return false;
+    // The last pack: only the lanes it needs, padded to whole blocks with networks past the end.
+    const auto left = static_cast<std::size_t>(p.samples - first);
+    const std::size_t count = std::min(pack, (left + lanes - 1) / lanes * lanes);
+    sample(first, count, obs.data());
+    for (std::size_t i = 0; i < std::min(count, left); ++i)
+      observables.add(obs.data() + i * observable_count);
+  }
+  return true;
+}
+
+TaskResult estimate(const Problem& p, const Replica& replica, const RunOptions& options) {
+  stats::CoMoments observables;
+  if (!accumulate(p, replica, options, observables)) {
+    TaskResult pending;
+    pending.status = Status::pending;
+    pending.values.assign(2 * metric_count, nan);
+    return pending;
+  }
+  TaskResult result;
+  result.values = metric_values(p, observables);
+  for (std::size_t i = 0; i < metric_count; ++i) {
+    const bool undefined =
+        p.n_out < 2 && std::string_view(metrics[i].name) == "corr22";  // needs two outputs
+    if (!undefined && !std::isfinite(result.values[2 * i])) {
+      result.status = Status::diverged;
+      result.error = cat(
+          metrics[i].name, " = ", format_number(result.values[2 * i]),
+          ": the network statistics are not finite (exploding or degenerate network: check cw, cb, "
+          "x_norm2 and depth)");
+      break;
+    }
+  }
+  return result;
+}
+
+}  // namespace correlations
+
+namespace {
+
+using config::ParamSpec;
+using config::ParamType;
+using correlations::Problem;
+using correlations::Sampler;
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double pi = 3.14159265358979323846;
+
+// Parameter declarations, one line of spec each.
+ParamSpec number(ParamType type, std::string name, std::string default_value, std::string unit,
+                 std::string help, double min, double max) {
+  ParamSpec p;
+  p.name = std::move(name);
+  p.type = type;
+  p.default_value = std::move(default_value);
+  p.unit = std::move(unit);
+  p.help = std::move(help);
+  p.min = min;
+  p.max = max;
+  return p;
+}
+ParamSpec choice(std::string name, std::string default_value, std::string help,
+                 std::vector<std::string> choices) {
+  ParamSpec p = number(ParamType::choice, std::move(name), std::move(default_value), "",
+                       std::move(help), -inf, inf);
+  p.choices = std::move(choices);
+  return p;
+}
+ParamSpec automatic(ParamSpec p) {
+  p.allows_auto = true;
+  return p;
+}
+
+// C_W at criticality: E z² neither grows nor decays with depth (gelu has no such point at C_b = 0;
+// 2 is the He-like choice).
+double critical_cw(const std::string& activation, double alpha) {
+  if (activation == "relu") return 2;
+  if (activation == "leaky_relu") return 2 / (1 + alpha * alpha);
+  if (activation == "erf") return pi / 4;
+  if (activation == "gelu") return 2;
+  return 1;  // linear, tanh
+}
+
+double sum_inverse_widths(const std::vector<std::int64_t>& widths) {
+  double sum = 0;
+  for (const std::int64_t n : widths) sum += 1.0 / static_cast<double>(n);
+  return sum;
+}
+
+class Correlations final : public Experiment {
+ public:
+  std::string_view name() const override { return "correlations"; }
+  std::string_view summary() const override {
+    return "random fully connected nets at finite width (Hanin 2022): output and gradient "
+           "cumulants vs L/n";
+  }
+  const config::Schema& schema() const override { return schema_; }
+
+  void resolve(config::ParamSet& params) const override {
+    if (!params.is_auto("widths")) {
+      const auto widths = params.integer_list("widths");
+      NNSWEEP_CHECK(!widths.empty(),
+                    "widths = (empty): no hidden layer — give at least one width, e.g. 64/64");
+      params.set("depth", static_cast<std::int64_t>(widths.size()));
+      params.set("width", *std::min_element(widths.begin(), widths.end()));
+    }
+    if (params.is_auto("cw")) {
+      const std::string& activation = params.choice("activation");
+      const double alpha = activation == "leaky_relu" ? params.real("alpha") : 0.0;
+      params.set("cw", critical_cw(activation, alpha));
+    }
+    if (params.is_auto("x_norm2")) params.set("x_norm2", static_cast<double>(params.integer("n0")));
+  }
+
+  // FLOP-equivalents of one task: FMAs count 2, and a normal (Box–Muller: log, sqrt, sincos and
+  // the generator) `normal` — the rate at which the kernels draw them relative to the FMA
+  // arithmetic around them. Per network:
+  //   full_network  Σ_l n_l·n_{l−1}·(normal + 2k) + n_out·n_L·(normal + 2)  (k = 1 + n0 rows)
+  //   exact_chain   Σ_l n_l·((k + 1)·normal + (k + 1)(k + 2))  (k normals and σ, ψψᵀ)
+  //   collapse      Σ_l [b·(k·chi2 + k(k−1)/2·normal) + 10k³ + (2/3)·n_l]  (b Bartlett factors,
+  //                 χ² by rejection, Cholesky and products, the binomial's bits)
+  // plus `overhead` (seeding from Philox, outputs, observables). Double costs twice float (half
+  // the lanes per vector).
+  double cost(const config::ParamSet& params) const override {
+    constexpr double normal = 20, chi2 = 160, overhead = 2000;
+    const Problem p = correlations::problem_of(params);
+    const auto k = static_cast<double>(1 + p.n0);
+    double per_network = overhead + static_cast<double>(p.n_out) * normal;
+    if (p.sampler == Sampler::full_network) {
+      auto n_in = static_cast<double>(p.n0);
+      for (const std::int64_t n : p.widths) {
+        per_network += static_cast<double>(n) * n_in * (normal + 2 * k);
+        n_in = static_cast<double>(n);
+      }
+      per_network += static_cast<double>(p.n_out) * n_in * 2 + n_in * k * k;
+    } else if (p.collapse && nn::is_homogeneous(p.activation.kind)) {
+      const double alpha = nn::negative_slope(p.activation);
+      const double factors = alpha == 0 || alpha == 1 ? 1 : 2;
+      for (const std::int64_t n : p.widths)
+        per_network += factors * (k * chi2 + k * (k - 1) / 2 * normal) + 10 * k * k * k +
+                       (alpha == 1 ? 0.0 : static_cast<double>(n) * 2 / 3);
+    } else {
+      for (const std::int64_t n : p.widths)
+        per_network += static_cast<double>(n) * ((k + 1) * normal + (k + 1) * (k + 2));
+    }
+    return per_network * static_cast<double>(p.samples) * (p.single_precision ? 1.0 : 2.0);
+  }
+
+  // Float flop-equivalents per second of one core: bench/bench_correlations measured both samplers
+  // at (n, L) = (32, 4), (256, 16), (1024, 8), relu and tanh, float and double (AMD Zen 4, one
+  // core); cost/nominal_flops matched the measured seconds within ×0.8–1.25 in every case.
+  double nominal_flops() const override { return 3e10; }
+
+  std::vector<Column> columns(const config::ParamSet& params) const override {
+    (void)params;
+    std::vector<Column> out;
+    for (const auto& m : correlations::metrics) {
+      out.push_back({m.name, "1", m.long_name, m.description, Column::Kind::metric, 0, ""});
+      out.push_back({cat(m.name, "_sem"), "1", cat("sem of ", m.name),
+                     cat("standard error of ", m.name, " (delta method over the N networks)"),
+                     Column::Kind::metric, 0, ""});
+    }
+    out.push_back({"l_over_n", "1", "sum_l 1/n_l",
+                   "effective depth: sum of inverse hidden widths (L/n when uniform)",
+                   Column::Kind::derived, 0, ""});
+    for (const auto& m : correlations::metrics)
+      out.push_back({cat("theory_", m.name), "1", cat(m.long_name, " (theory)"),
+                     cat("prediction for ", m.name,
+                         ": exact for relu/leaky_relu/linear, else leading order in 1/n"),
+                     Column::Kind::theory, 0, ""});
+    out.push_back(
+        {"theory_exact", "1", "theory is exact",
+         "1 when the theory columns are exact at finite width, 0 when leading order in 1/n",
+         Column::Kind::theory, 0, ""});
+    return out;
+  }
+
+  std::vector<TaskResult> run(const config::ParamSet& cell, const std::vector<Replica>& replicas,
+                              const RunOptions& options) const override {
+    const Problem p = correlations::problem_of(cell);
+    std::vector<TaskResult> results;
+    results.reserve(replicas.size());
+    for (const Replica& replica : replicas)
+      results.push_back(correlations::estimate(p, replica, options));
+    return results;
+  }
+
+  std::vector<double> theory(const config::ParamSet& params) const override {
+    const Problem p = correlations::problem_of(params);
+    theory::RandomNetwork net;
+    net.widths = p.widths;
+    net.x.assign(static_cast<std::size_t>(p.n0), std::sqrt(p.x_norm2 / static_cast<double>(p.n0)));
+    net.cw = p.cw;
+    net.cb = p.cb;
+    const nn::Activation a = p.activation;
+    const theory::OutputStatistics t =
+        nn::is_homogeneous(a.kind)
+            ? theory::homogeneous_exact(net, nn::negative_slope(a))
+            : theory::leading_order(net, {[a](double z) { return nn::value(a, z); },
+                                          [a](double z) { return nn::derivative(a, z); }});
+    // z4_ratio estimates r4 and corr22 estimates kappa4 (research/papers_CE.md E.2); without a
+    // second output there is no corr22 to compare with.
+    return {
+        sum_inverse_widths(p.widths), t.k2,  t.r4,  t.kappa4, t.r4,
+        p.n_out < 2 ? nan : t.corr22, t.dz2, t.rv4, t.g2,     t.g4_ratio,
+        t.exact ? 1.0 : 0.0,
+    };
+  }
+
+ private:
+  config::Schema schema_{{
+      choice("activation", "relu", "nonlinearity sigma of every hidden layer",
+             {"relu", "leaky_relu", "linear", "tanh", "erf", "gelu"}),
+      number(ParamType::real, "alpha", "0.1", "1",
+             "negative slope of leaky_relu (ignored by the others)", 0, 1),
+      number(ParamType::integer, "width", "64", "units",
+             "hidden width n of every layer (with widths = auto)", 1, 1048576),
+      number(ParamType::integer, "depth", "4", "layers",
+             "number L of hidden layers (with widths = auto)", 1, 100000),
+      automatic(number(ParamType::integer_list, "widths", "auto", "units",
+                       "hidden widths n_1/../n_L; auto = depth layers of width; a list sets depth "
+                       "to its length and width to its smallest entry",
+                       1, 1048576)),
+      automatic(number(ParamType::real, "cw", "auto", "1",
+                       "weight variance C_W (W ~ N(0, C_W/fan_in)); auto = critical: "
+                       "2/(1+alpha^2) relu/leaky, 1 linear/tanh, pi/4 erf, 2 gelu (He-like)",
+                       0, inf)),
+      number(ParamType::real, "cb", "0", "1", "bias variance C_b (b ~ N(0, C_b))", 0, inf),
+      // At most 256: the chain keeps several (1 + n0)² matrices per lane (34 MB at 256).
+      number(ParamType::integer, "n0", "4", "units",
+             "input dimension; derivatives are taken along all n0 inputs", 1, 256),
+      automatic(number(ParamType::real, "x_norm2", "auto", "1",
+                       "|x|^2 of the input x = sqrt(x_norm2/n0)(1,..,1); auto = n0", 0, inf)),
+      number(ParamType::integer, "n_out", "1", "units", "output width (corr22 needs n_out >= 2)", 1,
+             1048576),
+      number(ParamType::integer, "samples", "10000", "networks",
+             "random networks N sampled per task", 2, 1e12),
+      choice("sampler", "exact_chain",
+             "exact_chain: exact per-layer conditional Gaussian law (O(L k^3) for "
+             "relu/leaky/linear); full_network: explicit weights",
+             {"exact_chain", "full_network"}),
+      choice("precision", "double", "kernel arithmetic (statistics always accumulate in double)",
+             {"double", "float"}),
+  }};
+};
+
+}  // namespace
+
+namespace correlations {
+
+Problem problem_of(const config::ParamSet& params) {
+  Problem p;
+  p.activation = nn::parse_activation(params.choice("activation"), params.real("alpha"));
+  p.widths = params.is_auto("widths")
+                 ? std::vector<std::int64_t>(static_cast<std::size_t>(params.integer("depth")),
+                                             params.integer("width"))
+                 : params.integer_list("widths");
+  p.cw = params.real("cw");
+  p.cb = params.real("cb");
+  p.n0 = params.integer("n0");
+  p.x_norm2 = params.real("x_norm2");
+  p.n_out = params.integer("n_out");
+  p.samples = params.integer("samples");
+  p.sampler =
+      params.choice("sampler") == "full_network" ? Sampler::full_network : Sampler::exact_chain;
+  p.single_precision = params.choice("precision") == "float";
+  return p;
+}
+
+}  // namespace correlations
+
+const Experiment& correlations_experiment() {
+  static const Correlations experiment;
+  return experiment;
+}
+
+}  // namespace nnsweep::experiments
