@@ -351,7 +351,8 @@ class Dispatcher {
   std::vector<Assigned> take_bundle() {
     std::vector<Assigned> bundle;
     double predicted = 0;
-    while (!stopping_ && !queue_.empty() && predicted < options_.bundle_seconds && bundle.size() < max_bundle) {
+    const double target = std::max(options_.bundle_seconds, options_.bundle_seconds_per_rank * comm_.size());
+    while (!stopping_ && !queue_.empty() && bundle.size() < max_bundle && (bundle.empty() || predicted < target)) {
       std::size_t id = queue_.front();
       if (fits(id)) {
         queue_.pop_front();

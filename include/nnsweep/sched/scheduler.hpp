@@ -40,7 +40,10 @@ struct Options {
   bool results_to_root = false;      // serial I/O: records travel to rank 0's sink
   double seconds_per_cost = 2e-10;   // first guess (1 / FLOP/s), refined from measured units
   double time_limit_s = std::numeric_limits<double>::infinity();  // from the start of run()
-  double bundle_seconds = 0.05;      // minimum predicted work per assignment
+  double bundle_seconds = 0.05;      // minimum predicted work per assignment, and at least
+  double bundle_seconds_per_rank = 1e-4;  // × ranks: rank 0 answers ranks/bundle reports per
+                                     // second; this keeps it well below saturation at 10^4 ranks
+                                     // (bench/bench_scaling measures the cost of one report)
   double flush_seconds = 1.0;        // commit before a unit predicted to take longer than this
   double grace_s = 30;               // after a stop signal, finish in-flight units predicted to need
                                      // less than this; abandon the others (status timed_out)
