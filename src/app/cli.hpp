@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of `nnsweep` and the bits of command-line handling they share.
 #include <boost/program_options.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,12 @@ int theory_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
 int merge_command(const std::vector<std::string>& args);
 
-// Parses `args` against `options` (+ positionals); throws config_error with the usage hint.
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& options,
-                        const po::positional_options_description& positional, const std::string& usage);
+// Parses a subcommand's arguments (args[0] is its name) against `options`; the bare arguments go
+// to the option `positional` (at most `max_positional` of them, -1: any number). With --help it
+// prints the options (if `print_help`) and returns nothing. Throws config_error with `usage`.
+std::optional<po::variables_map> parse(const std::vector<std::string>& args, const po::options_description& options,
+                                       const char* positional, int max_positional, const std::string& usage,
+                                       bool print_help = true);
 
 // "nnsweep run SPEC.ini --set a=b" as one line (provenance).
 std::string command_line(int argc, char** argv);

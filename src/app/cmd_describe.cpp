@@ -40,13 +40,9 @@ int list_command(const std::vector<std::string>& args) {
       "help) — every one can be swept in a spec's [params] — and the columns it writes.\n\nOptions");
   options.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
       "experiment", po::value<std::string>(), "");
-  po::positional_options_description positional;
-  positional.add("experiment", 1);
-  const auto vm = parse(args, options, positional, "nnsweep list [EXPERIMENT]");
-  if (vm.count("help") > 0) {
-    std::cout << options;
-    return exit_ok;
-  }
+  const auto parsed = parse(args, options, "experiment", 1, "nnsweep list [EXPERIMENT]");
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   const auto format = report::parse_format(vm["format"].as<std::string>());
   if (vm.count("experiment") == 0) {
     report::Table table;
@@ -81,13 +77,9 @@ int theory_command(const std::vector<std::string>& args) {
       "set,s", po::value<std::vector<std::string>>()->composing(), "key=value (a parameter, any axis expression); repeatable")(
       "spec", po::value<std::string>(), "take the grid from this spec file instead")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("experiment", po::value<std::string>(), "");
-  po::positional_options_description positional;
-  positional.add("experiment", 1);
-  const auto vm = parse(args, options, positional, "nnsweep theory EXPERIMENT [--set key=value]...");
-  if (vm.count("help") > 0) {
-    std::cout << options;
-    return exit_ok;
-  }
+  const auto parsed = parse(args, options, "experiment", 1, "nnsweep theory EXPERIMENT [--set key=value]...");
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (vm.count("experiment") == 0 && vm.count("spec") == 0) throw config_error("no experiment — usage: nnsweep theory EXPERIMENT [--set key=value]...");
   const Sweep sweep = vm.count("spec") > 0 ? load_sweep(vm["spec"].as<std::string>(), sets)

@@ -42,13 +42,9 @@ int status_command(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")(
       "by", po::value<std::string>(), "comma-separated parameters to break counts down by (default: the swept ones)")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("file", po::value<std::string>(), "");
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  const auto vm = parse(args, options, positional, "nnsweep status FILE.h5 [--by a,b]");
-  if (vm.count("help") > 0) {
-    std::cout << options;
-    return exit_ok;
-  }
+  const auto parsed = parse(args, options, "file", 1, "nnsweep status FILE.h5 [--by a,b]");
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep status FILE.h5");
   const io::ResultsFile file(vm["file"].as<std::string>(), io::ResultsFile::Access::read_only);
   const auto by = list_option(vm, "by", report::swept_parameters(file));
@@ -68,13 +64,9 @@ int report_command(const std::vector<std::string>& args) {
       "by", po::value<std::string>(), "comma-separated parameters that define a cell (default: the swept ones except seed)")(
       "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("file", po::value<std::string>(), "");
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  const auto vm = parse(args, options, positional, "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
-  if (vm.count("help") > 0) {
-    std::cout << options;
-    return exit_ok;
-  }
+  const auto parsed = parse(args, options, "file", 1, "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep report FILE.h5");
   const io::ResultsFile file(vm["file"].as<std::string>(), io::ResultsFile::Access::read_only);
   const auto by = list_option(vm, "by", report::swept_parameters(file));

@@ -22,13 +22,9 @@ int merge_command(const std::vector<std::string>& args) {
       "shards, or nnsweep run --resume OUT.h5 to finish), 2 when the inputs disagree.\n\nOptions");
   options.add_options()("help,h", "show this help")("force,f", po::bool_switch(), "replace an existing OUT.h5")(
       "files", po::value<std::vector<std::string>>(), "");
-  po::positional_options_description positional;
-  positional.add("files", -1);
-  const auto vm = parse(args, options, positional, "nnsweep merge OUT.h5 IN.h5...");
-  if (vm.count("help") > 0) {
-    std::cout << options;
-    return exit_ok;
-  }
+  const auto parsed = parse(args, options, "files", -1, "nnsweep merge OUT.h5 IN.h5...");
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   const auto files = vm.count("files") > 0 ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (files.size() < 2) throw config_error("need an output and at least one input — usage: nnsweep merge OUT.h5 IN.h5...");
   const std::string out = files.front();

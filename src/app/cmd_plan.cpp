@@ -20,13 +20,9 @@ int plan_command(const std::vector<std::string>& args) {
       "set,s", po::value<std::vector<std::string>>()->composing(), "override a spec entry: key=value; repeatable")(
       "efficiency", po::value<double>()->default_value(0.9), "smallest acceptable load balance for the suggestion")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("spec", po::value<std::string>(), "");
-  po::positional_options_description positional;
-  positional.add("spec", 1);
-  const auto vm = parse(args, options, positional, "nnsweep plan SPEC.ini [--set key=value]...");
-  if (vm.count("help") > 0) {
-    std::cout << options;
-    return exit_ok;
-  }
+  const auto parsed = parse(args, options, "spec", 1, "nnsweep plan SPEC.ini [--set key=value]...");
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   if (vm.count("spec") == 0) throw config_error("no spec file — usage: nnsweep plan SPEC.ini");
   const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const Sweep sweep = load_sweep(vm["spec"].as<std::string>(), sets);

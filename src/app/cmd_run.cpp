@@ -29,7 +29,10 @@ po::options_description run_options() {
   po::options_description options("nnsweep run SPEC.ini [options]\n\n"
                                   "Runs every pending task of the sweep described by SPEC.ini and commits the results to one\n"
                                   "HDF5 file. Start it under MPI (mpirun -n N nnsweep run ..., or srun under Slurm); rank 0\n"
-                                  "dispatches tasks longest-first and computes too.\n\nOptions");
+                                  "dispatches tasks longest-first and computes too.\n\n"
+                                  "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
+                                  "75 stopped early by a signal or the time limit (run again with --resume), 1 other errors.\n\n"
+                                  "Options");
   options.add_options()
       ("help,h", "show this help")
       ("out,o", po::value<std::string>(), "results file (default: the spec's `output`, else SPEC's name with .h5)")
@@ -194,14 +197,9 @@ void print_summary(const sched::Summary& s, const std::string& out, int ranks, c
 
 int run(const mpi::communicator& world, int argc, char** argv) {
   const std::vector<std::string> args(argv, argv + argc);  // args[0] is "run"
-  po::positional_options_description positional;
-  positional.add("spec", 1);
-  const auto described = run_options();
-  const auto vm = parse(args, described, positional, usage);
-  if (vm.count("help") > 0) {
-    if (world.rank() == 0) std::cout << described << "\nExit codes: 0 done, 2 bad spec or arguments, 75 stopped early (resume to continue), 1 other errors.\n";
-    return exit_ok;
-  }
+  const auto parsed = parse(args, run_options(), "spec", 1, usage, world.rank() == 0);
+  if (!parsed) return exit_ok;
+  const auto& vm = *parsed;
   if (vm.count("spec") == 0) throw config_error(cat("no spec file — usage: ", usage));
   const std::string spec_path = vm["spec"].as<std::string>();
   const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};

@@ -1,22 +1,15 @@
 // The list of experiments. Adding one: a new file pair in this folder and one line below.
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/experiments/correlations.hpp"
 #include "nnsweep/experiments/experiment.hpp"
+#include "nnsweep/experiments/linear_teacher.hpp"
 
 namespace nnsweep::experiments {
 
-std::string_view status_name(Status status) {
-  switch (status) {
-    case Status::pending: return "pending";
-    case Status::done: return "done";
-    case Status::failed: return "failed";
-    case Status::diverged: return "diverged";
-    case Status::timed_out: return "timed_out";
-  }
-  return "?";
-}
-
 const std::vector<const Experiment*>& all() {
   static const std::vector<const Experiment*> experiments = {
+      &correlations_experiment(),
+      &linear_teacher_experiment(),
   };
   return experiments;
 }

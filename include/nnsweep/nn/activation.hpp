@@ -36,7 +36,8 @@ double negative_slope(const Activation& a);
 
 namespace act {
 
-// Every functor: value(x, α), derivative(x, α); σ'(0) is taken from the right for relu/leaky.
+// Every functor: value(x, α), derivative(x, α). At the kink, σ'(0) is the left derivative:
+// 0 for relu, α for leaky_relu (a measure-zero choice, documented because tests pin it).
 struct Identity {
   template <typename T> static T value(T x, T) { return x; }
   template <typename T> static T derivative(T, T) { return T(1); }

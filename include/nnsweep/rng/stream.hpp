@@ -47,10 +47,10 @@ class Stream {
   int used_ = 4;
 };
 
-// 53 random bits → double in (0, 1); 23 bits → float in (0, 1). (Float keeps one bit less than
-// its mantissa: (2^24 − 1) + 0.5 would round up to 2^24, i.e. exactly 1.)
+// 52 random bits → double in (0, 1); 23 bits → float in (0, 1). One bit less than the mantissa:
+// with all of it, (2^53 − 1) + 0.5 would round up to 2^53, i.e. exactly 1.
 inline double to_unit_double(std::uint64_t bits) {
-  return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+  return (static_cast<double>(bits >> 12) + 0.5) * 0x1.0p-52;
 }
 inline float to_unit_float(std::uint32_t bits) {
   return (static_cast<float>(bits >> 9) + 0.5f) * 0x1.0p-23f;

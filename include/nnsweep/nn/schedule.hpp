@@ -1,0 +1,21 @@
+#pragma once
+// Evaluation points of a training run: the steps (or epochs) at which curves are recorded. The
+// length is a function of the parameters alone, so a curve column's length is known before
+// anything runs.
+#include <cstdint>
+#include <vector>
+
+namespace nnsweep::nn {
+
+// Number of points of either schedule: min(points, total + 1).
+std::int64_t schedule_length(std::int64_t total, std::int64_t points);
+
+// Strictly increasing points in [0, total], 0 and total included, the others nearest to the
+// geometric sequence 1 … total (bumped up where rounding would repeat a point). Computed with
+// core/fastmath, so the points are the same on every machine. points >= 2, total >= 1.
+std::vector<std::int64_t> log_schedule(std::int64_t total, std::int64_t points);
+
+// Strictly increasing points round(i·total/(points−1)), i = 0 … points−1 (integer arithmetic).
+std::vector<std::int64_t> linear_schedule(std::int64_t total, std::int64_t points);
+
+}  // namespace nnsweep::nn

@@ -1,0 +1,582 @@
+#pragma once
+// Definitions of nn::Pack (include/nnsweep/nn/pack.hpp), instantiated in pack.cpp for the
+// default lane widths; a benchmark may include this file to instantiate others.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+#include "kernels.hpp"
+#include "nnsweep/core/error.hpp"
+#include "nnsweep/nn/activation.hpp"
+#include "nnsweep/nn/loss.hpp"
+#include "nnsweep/nn/pack.hpp"
+#include "nnsweep/nn/random.hpp"
+
+namespace nnsweep::nn {
+
+namespace detail {
+
+inline std::size_t sz(std::int64_t x) {
+  return static_cast<std::size_t>(x);
+}
+inline std::size_t sz(int x) {
+  return static_cast<std::size_t>(x);
+}
+
+// Elementwise maps over whole [..][lane] arrays. These call the scalar functors of
+// nn/activation.hpp and nn/loss.hpp in flat loops of runtime length, which GCC vectorizes; the
+// functors are branch-free fastmath, so each element's bits do not depend on vectorization.
+template <typename T, class Act>
+void activate(const T* __restrict z, T* __restrict a, std::size_t count, T alpha) {
+  for (std::size_t q = 0; q < count; ++q) a[q] = Act::value(z[q], alpha);
+}
+template <typename T, class Act>
+void times_derivative(const T* __restrict z, T* __restrict delta, std::size_t count, T alpha) {
+  for (std::size_t q = 0; q < count; ++q) delta[q] = delta[q] * Act::derivative(z[q], alpha);
+}
+template <typename T, class Loss>
+void loss_derivative(const T* __restrict out, const T* __restrict y, T* __restrict delta,
+                     std::size_t count, T scale) {
+  for (std::size_t q = 0; q < count; ++q) delta[q] = scale * Loss::derivative(out[q], y[q]);
+}
+
+// A replica-lane view of the kernels: the operands of forward, backward and gradient passes.
+template <typename T, int L>
+struct Dense {
+  using V = Vec<T, L>;
+  using Operand = kernels::Operand<T>;
+  using Output = kernels::Output<T>;
+  // out[s][i] = bias[i] + Σ_j W[i][j]·a[s][j]  (bias may be null: starts from 0)
+  static void forward(const T* w, const T* bias, const T* a, T* out, int n_out, int n_in,
+                      int count) {
+    const Operand wm{w, n_in, 1}, am{a, n_in, 1};
+    const Output o{out, 1, n_out};
+    if (bias != nullptr)
+      kernels::contract<T, L, kernels::Start::row, kernels::Finish::store>(n_out, count, n_in, wm,
+                                                                           am, bias, o);
+    else
+      kernels::contract<T, L, kernels::Start::zero, kernels::Finish::store>(n_out, count, n_in, wm,
+                                                                            am, nullptr, o);
+  }
+  // out[s][i] += c[i] + Σ_j A[i][j]·x[s][j]  (the skip connection)
+  static void forward_add(const T* w, const T* bias, const T* x, T* out, int n_out, int n_in,
+                          int count) {
+    kernels::contract<T, L, kernels::Start::row, kernels::Finish::add>(
+        n_out, count, n_in, Operand{w, n_in, 1}, Operand{x, n_in, 1}, bias, Output{out, 1, n_out});
+  }
+  // back[s][j] = Σ_i W[i][j]·delta[s][i]
+  static void backward(const T* w, const T* delta, T* back, int n_out, int n_in, int count) {
+    kernels::contract<T, L, kernels::Start::zero, kernels::Finish::store>(
+        n_in, count, n_out, Operand{w, 1, n_in}, Operand{delta, n_out, 1}, nullptr,
+        Output{back, 1, n_in});
+  }
+  // g[i][j] = (accumulate ? g[i][j] : 0) + Σ_s delta[s][i]·a[s][j], s in increasing order
+  static void outer(const T* delta, const T* a, T* g, int n_out, int n_in, int count,
+                    bool accumulate) {
+    const Operand dm{delta, 1, n_out}, am{a, 1, n_in};
+    const Output o{g, n_in, 1};
+    if (accumulate)
+      kernels::contract<T, L, kernels::Start::output, kernels::Finish::store>(n_out, n_in, count,
+                                                                              dm, am, nullptr, o);
+    else
+      kernels::contract<T, L, kernels::Start::zero, kernels::Finish::store>(n_out, n_in, count, dm,
+                                                                            am, nullptr, o);
+  }
+  // g[i] = (accumulate ? g[i] : 0) + Σ_s delta[s][i]
+  static void sum(const T* delta, T* g, int n_out, int count, bool accumulate) {
+    for (int i = 0; i < n_out; ++i) {
+      V acc = accumulate ? V::load(g + i * L) : V::zero();
+      for (int s = 0; s < count; ++s) acc = acc + V::load(delta + (s * n_out + i) * L);
+      acc.store(g + i * L);
+    }
+  }
+};
+
+// Lane-block versions of the piecewise-linear activations for the fused path; the same
+// operations as the scalar functors of nn/activation.hpp, hence the same bits.
+template <typename T, int L, class Act>
+struct VecActivation {
+  static constexpr bool available = false;
+};
+template <typename T, int L>
+struct VecActivation<T, L, act::Identity> {
+  static constexpr bool available = true;
+  using V = Vec<T, L>;
+  static V value(const V& x, const V&) { return x; }
+  static V derivative(const V&, const V&) { return V::broadcast(T(1)); }
+};
+template <typename T, int L>
+struct VecActivation<T, L, act::Relu> {
+  static constexpr bool available = true;
+  using V = Vec<T, L>;
+  static V value(const V& x, const V&) { return select_positive(x, x, V::zero()); }
+  static V derivative(const V& x, const V&) {
+    return select_positive(x, V::broadcast(T(1)), V::zero());
+  }
+};
+template <typename T, int L>
+struct VecActivation<T, L, act::LeakyRelu> {
+  static constexpr bool available = true;
+  using V = Vec<T, L>;
+  static V value(const V& x, const V& alpha) { return select_positive(x, x, alpha * x); }
+  static V derivative(const V& x, const V& alpha) {
+    return select_positive(x, V::broadcast(T(1)), alpha);
+  }
+};
+
+}  // namespace detail
+
+template <typename T, int L>
+Pack<T, L>::Pack(const TrainSpec& spec, std::int64_t n_train)
+    : spec_(spec), layout_(spec.network), n_(n_train) {
+  using detail::sz;
+  validate(spec_);
+  NNSWEEP_CHECK(n_train >= 1 && n_train < std::numeric_limits<std::int32_t>::max(),
+                "n_train = ", n_train, ": must be in [1, 2^31)");
+  const NetworkSpec& net = spec_.network;
+  const OptimizerSpec& opt = spec_.optimizer;
+  batch_ = std::min(opt.batch, n_);
+  direct_ = opt.kind == OptimizerSpec::Kind::sgd && opt.clip == 0 && opt.weight_decay == 0 &&
+            batch_ <= chunk;
+  const std::size_t p = layout_.size * L;
+  params_.resize(p);
+  if (!direct_) grad_.resize(p);
+  if (opt.kind == OptimizerSpec::Kind::adam) {
+    adam_m_.resize(p);
+    adam_v_.resize(p);
+  }
+  x_.resize(sz(n_) * sz(net.input) * L);
+  y_.resize(sz(n_) * sz(net.output()) * L);
+  for (int lane = 0; lane < L; ++lane)
+    order_streams_.emplace_back(0, 0, static_cast<std::uint64_t>(lane), rng::Purpose::batch_order);
+  order_.resize(sz(n_) * L);
+  batch_samples_.resize(sz(batch_) * L);
+  const int depth = net.depth();
+  int widest = net.input;
+  for (const LayerSpec& layer : net.layers) widest = std::max(widest, layer.width);
+  act_.resize(sz(depth) + 1);
+  act_[0].resize(sz(chunk) * sz(net.input) * L);
+  for (int l = 0; l < depth; ++l)
+    act_[sz(l) + 1].resize(sz(chunk) * sz(net.layers[sz(l)].width) * L);
+  pre_.resize(sz(depth) - 1);
+  for (int l = 0; l + 1 < depth; ++l)
+    pre_[sz(l)].resize(sz(chunk) * sz(net.layers[sz(l)].width) * L);
+  delta_a_.resize(sz(chunk) * sz(widest) * L);
+  delta_b_.resize(sz(chunk) * sz(widest) * L);
+  x_next_.resize(sz(net.input) * L);
+  y_chunk_.resize(sz(chunk) * sz(net.output()) * L);
+  needs_delta_.assign(sz(depth), false);
+  bool below = false;
+  for (int l = 0; l < depth; ++l) {
+    needs_delta_[sz(l)] = below;
+    below = below || net.layers[sz(l)].trainable;
+  }
+  diverged_at_.assign(L, -1);
+}
+
+template <typename T, int L>
+bool Pack<T, L>::fused() const {
+  const NetworkSpec& net = spec_.network;
+  return fused_allowed_ && direct_ && batch_ == 1 && is_homogeneous(net.activation.kind) &&
+         net.depth() == 2 && !net.skip && !net.layers[0].bias && net.layers[0].trainable &&
+         net.layers[1].width == 1 && !net.layers[1].bias && !net.layers[1].trainable;
+}
+
+template <typename T, int L>
+bool Pack<T, L>::all_diverged() const {
+  return std::all_of(diverged_at_.begin(), diverged_at_.end(),
+                     [](std::int64_t s) { return s >= 0; });
+}
+
+template <typename T, int L>
+void Pack<T, L>::gather(const std::int32_t* samples, int count, bool targets, T* x_out, T* y_out) {
+  const int d = spec_.network.input, out = spec_.network.output();
+  for (int s = 0; s < count; ++s)
+    for (int lane = 0; lane < L; ++lane) {
+      const auto sample = static_cast<std::size_t>(samples[s * L + lane]);
+      const T* x = x_.data() + sample * static_cast<std::size_t>(d) * L + lane;
+      T* to = x_out + static_cast<std::size_t>(s * d) * L + lane;
+      for (int j = 0; j < d; ++j) to[j * L] = x[j * L];
+      if (targets) {
+        const T* y = y_.data() + sample * static_cast<std::size_t>(out) * L + lane;
+        T* ty = y_out + static_cast<std::size_t>(s * out) * L + lane;
+        for (int o = 0; o < out; ++o) ty[o * L] = y[o * L];
+      }
+    }
+}
+
+template <typename T, int L>
+template <class Act>
+void Pack<T, L>::forward_chunk(Act, int count, const T* x, T* out) {
+  using detail::sz;
+  const NetworkSpec& net = spec_.network;
+  const int depth = net.depth();
+  const T alpha = static_cast<T>(net.activation.alpha);
+  input_ = x;
+  const T* in = x;
+  for (int l = 0; l < depth; ++l) {
+    const int n_in = net.fan_in(l), n_out = net.layers[sz(l)].width;
+    const T* w = params_.data() + layout_.weights[sz(l)] * L;
+    const T* b =
+        layout_.bias[sz(l)] == Layout::npos ? nullptr : params_.data() + layout_.bias[sz(l)] * L;
+    const bool last = l + 1 == depth;
+    T* z = last ? out : pre_[sz(l)].data();
+    detail::Dense<T, L>::forward(w, b, in, z, n_out, n_in, count);
+    if (!last) {
+      detail::activate<T, Act>(z, act_[sz(l) + 1].data(), sz(count) * sz(n_out) * L, alpha);
+      in = act_[sz(l) + 1].data();
+    }
+  }
+  if (net.skip)
+    detail::Dense<T, L>::forward_add(params_.data() + layout_.skip_weights * L,
+                                     params_.data() + layout_.skip_bias * L, x, out, net.output(),
+                                     net.input, count);
+}
+
+template <typename T, int L>
+template <class Act, class Loss>
+void Pack<T, L>::backward_chunk(Act, Loss, int count, T scale, T* target, bool accumulate) {
+  using detail::sz;
+  const NetworkSpec& net = spec_.network;
+  const int depth = net.depth(), n_out_net = net.output();
+  const T alpha = static_cast<T>(net.activation.alpha);
+  T* delta = delta_a_.data();
+  T* next = delta_b_.data();
+  detail::loss_derivative<T, Loss>(act_[sz(depth)].data(), y_chunk_.data(), delta,
+                                   sz(count) * sz(n_out_net) * L, scale);
+  if (net.skip && net.skip_trainable) {
+    detail::Dense<T, L>::outer(delta, input_, target + layout_.skip_weights * L, n_out_net,
+                               net.input, count, accumulate);
+    detail::Dense<T, L>::sum(delta, target + layout_.skip_bias * L, n_out_net, count, accumulate);
+  }
+  for (int l = depth - 1; l >= 0; --l) {
+    const LayerSpec& layer = net.layers[sz(l)];
+    const int n_in = net.fan_in(l), n_out = layer.width;
+    const T* a_in = l == 0 ? input_ : act_[sz(l)].data();
+    // δ of the layer below uses this layer's weights before their update.
+    if (needs_delta_[sz(l)]) {
+      detail::Dense<T, L>::backward(params_.data() + layout_.weights[sz(l)] * L, delta, next, n_out,
+                                    n_in, count);
+      detail::times_derivative<T, Act>(pre_[sz(l) - 1].data(), next, sz(count) * sz(n_in) * L,
+                                       alpha);
+    }
+    if (layer.trainable) {
+      detail::Dense<T, L>::outer(delta, a_in, target + layout_.weights[sz(l)] * L, n_out, n_in,
+                                 count, accumulate);
+      if (layer.bias)
+        detail::Dense<T, L>::sum(delta, target + layout_.bias[sz(l)] * L, n_out, count, accumulate);
+    }
+    std::swap(delta, next);
+  }
+}
+
+template <typename T, int L>
+void Pack<T, L>::check_outputs(int count, const T* out) {
+  const std::size_t n =
+      static_cast<std::size_t>(count) * static_cast<std::size_t>(spec_.network.output());
+  bool bad[L] = {};
+  for (std::size_t q = 0; q < n; ++q)
+    for (int lane = 0; lane < L; ++lane)
+      bad[lane] = bad[lane] || !(std::fabs(out[q * L + lane]) <= std::numeric_limits<T>::max());
+  for (int lane = 0; lane < L; ++lane)
+    if (bad[lane] && diverged_at_[detail::sz(lane)] < 0) diverged_at_[detail::sz(lane)] = steps_;
+}
+
+template <typename T, int L>
+T Pack<T, L>::loss_scale(int count, double factor) const {
+  const double per =
+      spec_.loss == LossKind::mse ? static_cast<double>(spec_.network.output()) : 1.0;
+  return static_cast<T>(factor / (static_cast<double>(count) * per));
+}
+
+template <typename T, int L>
+template <class Act, class Loss>
+void Pack<T, L>::step_impl(Act act, Loss loss, const std::int32_t* samples, int count) {
+  using detail::sz;
+  T* out = act_[sz(spec_.network.depth())].data();
+  if (direct_) {
+    gather(samples, count, true, act_[0].data(), y_chunk_.data());
+    forward_chunk(act, count, act_[0].data(), out);
+    check_outputs(count, out);
+    backward_chunk(act, loss, count, loss_scale(count, -spec_.optimizer.lr), params_.data(), true);
+  } else {
+    const T scale = loss_scale(count, 1.0);
+    for (int c0 = 0; c0 < count; c0 += chunk) {
+      const int cc = std::min(chunk, count - c0);
+      gather(samples + c0 * L, cc, true, act_[0].data(), y_chunk_.data());
+      forward_chunk(act, cc, act_[0].data(), out);
+      check_outputs(cc, out);
+      backward_chunk(act, loss, cc, scale, grad_.data(), c0 > 0);
+    }
+    update();
+  }
+  ++steps_;
+}
+
+template <typename T, int L>
+void Pack<T, L>::update() {
+  using V = Vec<T, L>;
+  const OptimizerSpec& opt = spec_.optimizer;
+  T* theta = params_.data();
+  T* g = grad_.data();
+  if (opt.clip > 0) {
+    V sum = V::zero();
+    for (const ParamGroup& group : layout_.groups) {
+      if (!group.trainable) continue;
+      for (std::size_t q = group.offset; q < group.offset + group.count; ++q) {
+        const V x = V::load(g + q * L);
+        sum = fma(x, x, sum);
+      }
+    }
+    alignas(64) T lanes_sum[L], factor_lanes[L];
+    sum.store(lanes_sum);
+    const T clip = static_cast<T>(opt.clip), tiny = static_cast<T>(1e-6);
+    for (int lane = 0; lane < L; ++lane) {
+      const T coefficient = clip / (std::sqrt(lanes_sum[lane]) + tiny);
+      factor_lanes[lane] = coefficient < T(1) ? coefficient : T(1);
+    }
+    const V factor = V::load(factor_lanes);
+    for (const ParamGroup& group : layout_.groups) {
+      if (!group.trainable) continue;
+      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
+        (V::load(g + q * L) * factor).store(g + q * L);
+    }
+  }
+  if (opt.weight_decay > 0) {
+    const V wd = V::broadcast(static_cast<T>(opt.weight_decay));
+    for (const ParamGroup& group : layout_.groups) {
+      if (!group.trainable || !group.decay) continue;
+      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
+        fma(wd, V::load(theta + q * L), V::load(g + q * L)).store(g + q * L);
+    }
+  }
+  if (opt.kind == OptimizerSpec::Kind::sgd) {
+    const V minus_lr = V::broadcast(static_cast<T>(-opt.lr));
+    for (const ParamGroup& group : layout_.groups) {
+      if (!group.trainable) continue;
+      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
+        fma(minus_lr, V::load(g + q * L), V::load(theta + q * L)).store(theta + q * L);
+    }
+    return;
+  }
+  // Adam, as torch.optim.Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+  // θ ← θ − (lr/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε); the corrections in double, then rounded to T.
+  ++adam_t_;
+  adam_beta1_power_ *= opt.beta1;
+  adam_beta2_power_ *= opt.beta2;
+  const T beta1 = static_cast<T>(opt.beta1), beta2 = static_cast<T>(opt.beta2);
+  const T one_minus_beta1 = static_cast<T>(1 - opt.beta1),
+          one_minus_beta2 = static_cast<T>(1 - opt.beta2);
+  const T step_size = static_cast<T>(opt.lr / (1 - adam_beta1_power_));
+  const T root_correction = static_cast<T>(std::sqrt(1 - adam_beta2_power_));
+  const T eps = static_cast<T>(opt.eps);
+  T* m = adam_m_.data();
+  T* v = adam_v_.data();
+  for (const ParamGroup& group : layout_.groups) {
+    if (!group.trainable) continue;
+    const std::size_t begin = group.offset * L, end = (group.offset + group.count) * L;
+    for (std::size_t q = begin; q < end; ++q) {
+      const T gq = g[q];
+      m[q] = std::fma(one_minus_beta1, gq, beta1 * m[q]);
+      v[q] = std::fma(one_minus_beta2 * gq, gq, beta2 * v[q]);
+      const T denominator = std::sqrt(v[q]) / root_correction + eps;
+      theta[q] = std::fma(-step_size, m[q] / denominator, theta[q]);
+    }
+  }
+}
+
+template <typename T, int L>
+void Pack<T, L>::reshuffle() {
+  for (int lane = 0; lane < L; ++lane) {
+    std::int32_t* order =
+        order_.data() + static_cast<std::size_t>(lane) * static_cast<std::size_t>(n_);
+    std::iota(order, order + n_, 0);
+    if (batch_ < n_) shuffle(order, n_, order_streams_[detail::sz(lane)]);
+  }
+}
+
+template <typename T, int L>
+void Pack<T, L>::epoch() {
+  reshuffle();
+  nn::dispatch(spec_.network.activation, [&](auto act) {
+    loss::dispatch(spec_.loss, [&](auto lo) {
+      if constexpr (detail::VecActivation<T, L, decltype(act)>::available) {
+        if (fused()) {
+          epoch_fused(act, lo);
+          return;
+        }
+      }
+      const std::int64_t steps = steps_per_epoch();
+      for (std::int64_t t = 0; t < steps; ++t) {
+        const std::int64_t first = t * batch_;
+        const int count = static_cast<int>(std::min(batch_, n_ - first));
+        for (int s = 0; s < count; ++s)
+          for (int lane = 0; lane < L; ++lane)
+            batch_samples_[static_cast<std::size_t>(s * L + lane)] =
+                order_[static_cast<std::size_t>(lane) * static_cast<std::size_t>(n_) +
+                       static_cast<std::size_t>(first + s)];
+        step_impl(act, lo, batch_samples_.data(), count);
+      }
+    });
+  });
+}
+
+template <typename T, int L>
+void Pack<T, L>::step(const std::int32_t* samples, int count) {
+  NNSWEEP_CHECK(count >= 1 && count <= batch_, "step: ", count,
+                " samples — give 1 to batch = ", batch_);
+  nn::dispatch(spec_.network.activation, [&](auto act) {
+    loss::dispatch(spec_.loss, [&](auto lo) { step_impl(act, lo, samples, count); });
+  });
+}
+
+// One epoch of the two-layer, batch-1, fixed-second-layer network with a piecewise-linear
+// activation (the linear-teacher case), bitwise the same as the general step. Per row block of
+// W₁: δ_i = (v_i·c)·σ'(h_i) for step t, then each weight is updated and at once multiplied with
+// the input of step t+1, and σ(h_i(t+1)) enters the next output sum. W₁ is read and written once
+// per step instead of three times, and the output's dependent FMA chain overlaps the row work.
+// Every element sees the same operations in the same order as Dense::backward, times_derivative,
+// Dense::outer, Dense::forward and activate of the general step.
+template <typename T, int L>
+template <class Act, class Loss>
+void Pack<T, L>::epoch_fused(Act, Loss) {
+  using V = Vec<T, L>;
+  using VA = detail::VecActivation<T, L, Act>;
+  using detail::sz;
+  const NetworkSpec& net = spec_.network;
+  const int d = net.input, hidden = net.layers[0].width;
+  const T alpha = static_cast<T>(net.activation.alpha);
+  const V alpha_v = V::broadcast(alpha);
+  T* w1 = params_.data() + layout_.weights[0] * L;
+  const T* w2 = params_.data() + layout_.weights[1] * L;
+  T* h = pre_[0].data();
+  T* a = act_[1].data();
+  T* out = act_[2].data();
+  T* delta_out = delta_a_.data();
+  T* dh = delta_b_.data();  // σ'(h) of the step in flight
+  T* x = act_[0].data();
+  T* x_next = x_next_.data();
+  T* y = y_chunk_.data();
+  const T scale = loss_scale(1, -spec_.optimizer.lr);
+  std::int32_t* samples = batch_samples_.data();
+  const auto sample_at = [&](std::int64_t t) {
+    for (int lane = 0; lane < L; ++lane)
+      samples[lane] = order_[static_cast<std::size_t>(lane) * static_cast<std::size_t>(n_) +
+                             static_cast<std::size_t>(t)];
+  };
+  sample_at(0);
+  gather(samples, 1, true, x, y);
+  detail::Dense<T, L>::forward(w1, nullptr, x, h, hidden, d, 1);
+  detail::activate<T, Act>(h, a, sz(hidden) * L, alpha);
+  for (std::size_t q = 0; q < sz(hidden) * L; ++q) dh[q] = Act::derivative(h[q], alpha);
+  detail::Dense<T, L>::forward(w2, nullptr, a, out, 1, hidden, 1);
+  for (std::int64_t t = 0; t < n_; ++t) {
+    check_outputs(1, out);
+    detail::loss_derivative<T, Loss>(out, y, delta_out, L, scale);
+    const V c = V::load(delta_out);
+    if (t + 1 == n_) {  // the epoch's last step: update only (the next epoch reshuffles first)
+      for (int i = 0; i < hidden; ++i) {
+        const V ci = fma(V::load(w2 + i * L), c, V::zero()) * V::load(dh + i * L);
+        T* w = w1 + i * d * L;
+        for (int j = 0; j < d; ++j)
+          fma(ci, V::load(x + j * L), V::load(w + j * L)).store(w + j * L);
+      }
+      ++steps_;
+      break;
+    }
+    sample_at(t + 1);
+    gather(samples, 1, true, x_next, y);
+    V output = V::zero();
+    int i = 0;
+    const auto rows = [&](auto block) {
+      constexpr int B = decltype(block)::value;
+      V ci[B], acc[B];
+#pragma GCC unroll 8
+      for (int r = 0; r < B; ++r) {
+        ci[r] = fma(V::load(w2 + (i + r) * L), c, V::zero()) * V::load(dh + (i + r) * L);
+        acc[r] = V::zero();
+      }
+      T* w = w1 + i * d * L;
+      for (int j = 0; j < d; ++j) {
+        const V xj = V::load(x + j * L), xn = V::load(x_next + j * L);
+#pragma GCC unroll 8
+        for (int r = 0; r < B; ++r) {
+          T* p = w + (r * d + j) * L;
+          const V updated = fma(ci[r], xj, V::load(p));
+          updated.store(p);
+          acc[r] = fma(updated, xn, acc[r]);
+        }
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < B; ++r) {
+        VA::derivative(acc[r], alpha_v).store(dh + (i + r) * L);
+        output = fma(V::load(w2 + (i + r) * L), VA::value(acc[r], alpha_v), output);
+      }
+    };
+    constexpr int R = 4;
+    for (; i + R <= hidden; i += R) rows(std::integral_constant<int, R>{});
+    for (; i < hidden; ++i) rows(std::integral_constant<int, 1>{});
+    output.store(out);
+    std::swap(x, x_next);
+    ++steps_;
+  }
+}
+
+template <typename T, int L>
+void Pack<T, L>::forward(const T* x, std::int64_t count, T* out) {
+  const int d = spec_.network.input, n_out = spec_.network.output();
+  nn::dispatch(spec_.network.activation, [&](auto act) {
+    for (std::int64_t s0 = 0; s0 < count; s0 += chunk) {
+      const int cc = static_cast<int>(std::min<std::int64_t>(chunk, count - s0));
+      forward_chunk(act, cc, x + static_cast<std::size_t>(s0) * static_cast<std::size_t>(d) * L,
+                    out + static_cast<std::size_t>(s0) * static_cast<std::size_t>(n_out) * L);
+    }
+  });
+}
+
+template <typename T, int L>
+void Pack<T, L>::loss(const std::int32_t* samples, int count, double* result) {
+  using detail::sz;
+  const int n_out = spec_.network.output();
+  T* out = act_[sz(spec_.network.depth())].data();
+  double sums[L] = {};
+  nn::dispatch(spec_.network.activation, [&](auto act) {
+    loss::dispatch(spec_.loss, [&](auto lo) {
+      using Loss = decltype(lo);
+      for (int c0 = 0; c0 < count; c0 += chunk) {
+        const int cc = std::min(chunk, count - c0);
+        gather(samples + c0 * L, cc, true, act_[0].data(), y_chunk_.data());
+        forward_chunk(act, cc, act_[0].data(), out);
+        const std::size_t n = sz(cc) * sz(n_out);
+        for (std::size_t q = 0; q < n; ++q)
+          for (int lane = 0; lane < L; ++lane)
+            sums[lane] +=
+                static_cast<double>(Loss::value(out[q * L + sz(lane)], y_chunk_[q * L + sz(lane)]));
+      }
+    });
+  });
+  const double per = static_cast<double>(count) * (spec_.loss == LossKind::mse ? n_out : 1);
+  for (int lane = 0; lane < L; ++lane) result[lane] = sums[lane] / per;
+}
+
+template <typename T, int L>
+void Pack<T, L>::gradient(const std::int32_t* samples, int count, T* grad) {
+  using detail::sz;
+  std::fill(grad, grad + layout_.size * L, T(0));
+  T* out = act_[sz(spec_.network.depth())].data();
+  const T scale = loss_scale(count, 1.0);
+  nn::dispatch(spec_.network.activation, [&](auto act) {
+    loss::dispatch(spec_.loss, [&](auto lo) {
+      for (int c0 = 0; c0 < count; c0 += chunk) {
+        const int cc = std::min(chunk, count - c0);
+        gather(samples + c0 * L, cc, true, act_[0].data(), y_chunk_.data());
+        forward_chunk(act, cc, act_[0].data(), out);
+        backward_chunk(act, lo, cc, scale, grad, c0 > 0);
+      }
+    });
+  });
+}
+
+}  // namespace nnsweep::nn
