@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 
 #include "cli.hpp"
 #include "nnsweep/experiments/experiment.hpp"
@@ -36,8 +37,9 @@ std::size_t differences(const io::ResultsFile& file, const std::vector<std::vect
       for (std::size_t k = 0; k < length; ++k) {
         const double value = column.length > 0 ? rows[t][k] : scalars[t];
         if (!same(value, reference[t][offset + k])) {
-          if (bad++ < 5) UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k << "] = " << value
-                                                   << ", kernel alone gives " << reference[t][offset + k]);
+          if (bad++ < 5)
+            UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k << "] = " << std::setprecision(17)
+                                      << value << ", kernel alone gives " << reference[t][offset + k]);
         }
       }
     offset += length;
@@ -50,6 +52,8 @@ const char* const specs[] = {
     "samples = 300\nn_out = 3\nseed = 0..2\n",
     "experiment = correlations\nsweep_seed = 6\n[params]\nactivation = leaky_relu,tanh\nwidth = 8,16\ndepth = 2\n"
     "samples = 200\nsampler = full_network\nprecision = float,double\nn_out = 2\nseed = 0,1\n",
+    "experiment = linear_teacher\nsweep_seed = 7\n[params]\nwidth = 3\nalpha = 0.1,0.3\nsigma0 = 0.01,1\n"
+    "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = double,float\nseed = 0..5\n",
 };
 
 }  // namespace
