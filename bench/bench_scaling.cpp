@@ -8,10 +8,10 @@
 //     makespan) and rank 0's load, against the ideal greedy longest-first schedule.
 //   mpirun -n 2 build/release/bench/bench_scaling [SPEC.ini]
 #include <algorithm>
-#include <numeric>
 #include <boost/mpi.hpp>
 #include <chrono>
 #include <cstdio>
+#include <numeric>
 #include <queue>
 #include <random>
 
@@ -53,14 +53,15 @@ struct Outcome {
 
 // Part 2: event simulation of the dispatch policy. Rank 0 computes from a local queue without
 // messages; every other rank waits for rank 0 to serve its report before it gets new work.
-Outcome simulate(const std::vector<double>& seconds_lpt, std::size_t ranks, double report_cost, double bundle_s,
-                 double per_rank_s) {
+Outcome simulate(const std::vector<double>& seconds_lpt, std::size_t ranks, double report_cost,
+                 double bundle_s, double per_rank_s) {
   const double target = std::max(bundle_s, per_rank_s * static_cast<double>(ranks));
   std::size_t next = 0;
   const auto take = [&] {
     double predicted = 0;
     std::size_t first = next;
-    while (next < seconds_lpt.size() && (next == first || predicted < target)) predicted += seconds_lpt[next++];
+    while (next < seconds_lpt.size() && (next == first || predicted < target))
+      predicted += seconds_lpt[next++];
     return predicted;
   };
   using Event = std::pair<double, std::size_t>;  // (time a rank finishes its bundle, rank)
@@ -89,8 +90,8 @@ int main(int argc, char** argv) {
   const boost::mpi::communicator world;
   const double report_cost = measure_report_cost(world, 20000);
   if (world.rank() != 0) return 0;
-  std::printf("measured: rank 0 spends %.2f us per worker report (%d ranks, empty kernel)\n", 1e6 * report_cost,
-              world.size());
+  std::printf("measured: rank 0 spends %.2f us per worker report (%d ranks, empty kernel)\n",
+              1e6 * report_cost, world.size());
 
   const std::string spec = argc > 1 ? argv[1] : "jobs/examples/correlations.ini";
   const app::Sweep sweep = app::load_sweep(spec, {});
@@ -100,7 +101,8 @@ int main(int argc, char** argv) {
   std::printf("sweep: %s, %zu units, %.0f s of work on one core\n\n", spec.c_str(), base.size(),
               std::accumulate(base.begin(), base.end(), 0.0));
   const sched::Options defaults;
-  std::printf("%8s %10s %12s %14s %14s %12s\n", "ranks", "units", "ideal eff.", "no adaptation", "adaptive", "rank-0 load");
+  std::printf("%8s %10s %12s %14s %14s %12s\n", "ranks", "units", "ideal eff.", "no adaptation",
+              "adaptive", "rank-0 load");
   std::mt19937_64 rng(1);
   for (std::size_t ranks : {2, 16, 128, 1024, 4096, 10000}) {
     // ~200 units per rank: the example sweep replicated (seeds), shuffled then longest first.
@@ -109,12 +111,15 @@ int main(int argc, char** argv) {
     std::shuffle(seconds.begin(), seconds.end(), rng);
     std::stable_sort(seconds.begin(), seconds.end(), std::greater<>());
     const double work = std::accumulate(seconds.begin(), seconds.end(), 0.0);
-    const double ideal = work / (static_cast<double>(ranks) * sched::simulate_makespan(seconds, ranks));
+    const double ideal =
+        work / (static_cast<double>(ranks) * sched::simulate_makespan(seconds, ranks));
     const auto fixed = simulate(seconds, ranks, report_cost, defaults.bundle_seconds, 0);
-    const auto adaptive = simulate(seconds, ranks, report_cost, defaults.bundle_seconds, defaults.bundle_seconds_per_rank);
-    std::printf("%8zu %10zu %11.1f%% %13.1f%% %13.1f%% %11.1f%%\n", ranks, seconds.size(), 100 * ideal,
-                100 * work / (static_cast<double>(ranks) * fixed.makespan),
-                100 * work / (static_cast<double>(ranks) * adaptive.makespan), 100 * adaptive.rank0_load);
+    const auto adaptive = simulate(seconds, ranks, report_cost, defaults.bundle_seconds,
+                                   defaults.bundle_seconds_per_rank);
+    std::printf("%8zu %10zu %11.1f%% %13.1f%% %13.1f%% %11.1f%%\n", ranks, seconds.size(),
+                100 * ideal, 100 * work / (static_cast<double>(ranks) * fixed.makespan),
+                100 * work / (static_cast<double>(ranks) * adaptive.makespan),
+                100 * adaptive.rank0_load);
   }
   return 0;
 }

@@ -9,9 +9,10 @@
 
 namespace nnsweep::app {
 
-std::optional<po::variables_map> parse(const std::vector<std::string>& args, const po::options_description& options,
-                                       const char* positional, int max_positional, const std::string& usage,
-                                       bool print_help) {
+std::optional<po::variables_map> parse(const std::vector<std::string>& args,
+                                       const po::options_description& options,
+                                       const char* positional, int max_positional,
+                                       const std::string& usage, bool print_help) {
   po::positional_options_description bare;
   bare.add(positional, max_positional);
   po::variables_map vm;
@@ -23,7 +24,8 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args, con
               vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    throw config_error(cat(e.what(), " — usage: ", usage, " (see nnsweep ", args.front(), " --help)"));
+    throw config_error(
+        cat(e.what(), " — usage: ", usage, " (see nnsweep ", args.front(), " --help)"));
   }
   if (vm.count("help") == 0) return vm;
   if (print_help) std::cout << options;

@@ -22,9 +22,10 @@ int merge_command(const std::vector<std::string>& args);
 // Parses a subcommand's arguments (args[0] is its name) against `options`; the bare arguments go
 // to the option `positional` (at most `max_positional` of them, -1: any number). With --help it
 // prints the options (if `print_help`) and returns nothing. Throws config_error with `usage`.
-std::optional<po::variables_map> parse(const std::vector<std::string>& args, const po::options_description& options,
-                                       const char* positional, int max_positional, const std::string& usage,
-                                       bool print_help = true);
+std::optional<po::variables_map> parse(const std::vector<std::string>& args,
+                                       const po::options_description& options,
+                                       const char* positional, int max_positional,
+                                       const std::string& usage, bool print_help = true);
 
 // "nnsweep run SPEC.ini --set a=b" as one line (provenance).
 std::string command_line(int argc, char** argv);

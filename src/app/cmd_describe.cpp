@@ -17,16 +17,22 @@ std::string valid_values(const config::ParamSpec& p) {
     text = join(p.choices, " | ");
   } else {
     const bool lo = std::isfinite(p.min), hi = std::isfinite(p.max);
-    text = lo && hi ? cat("[", format_number(p.min), ", ", format_number(p.max), "]") : lo ? cat(">= ", format_number(p.min)) : hi ? cat("<= ", format_number(p.max)) : "any";
+    text = lo && hi ? cat("[", format_number(p.min), ", ", format_number(p.max), "]")
+           : lo     ? cat(">= ", format_number(p.min))
+           : hi     ? cat("<= ", format_number(p.max))
+                    : "any";
   }
   return p.allows_auto ? text + " | auto" : text;
 }
 
 std::string kind_name(experiments::Column::Kind kind) {
   switch (kind) {
-    case experiments::Column::Kind::metric: return "metric";
-    case experiments::Column::Kind::theory: return "theory";
-    case experiments::Column::Kind::derived: return "derived";
+    case experiments::Column::Kind::metric:
+      return "metric";
+    case experiments::Column::Kind::theory:
+      return "theory";
+    case experiments::Column::Kind::derived:
+      return "derived";
   }
   return "?";
 }
@@ -36,9 +42,12 @@ std::string kind_name(experiments::Column::Kind kind) {
 int list_command(const std::vector<std::string>& args) {
   po::options_description options(
       "nnsweep list [EXPERIMENT] [options]\n\n"
-      "Without EXPERIMENT: the experiments. With it: its parameters (type, default, unit, valid values,\n"
-      "help) — every one can be swept in a spec's [params] — and the columns it writes.\n\nOptions");
-  options.add_options()("help,h", "show this help")("format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "Without EXPERIMENT: the experiments. With it: its parameters (type, default, unit, valid "
+      "values,\n"
+      "help) — every one can be swept in a spec's [params] — and the columns it "
+      "writes.\n\nOptions");
+  options.add_options()("help,h", "show this help")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
       "experiment", po::value<std::string>(), "");
   const auto parsed = parse(args, options, "experiment", 1, "nnsweep list [EXPERIMENT]");
   if (!parsed) return exit_ok;
@@ -47,8 +56,10 @@ int list_command(const std::vector<std::string>& args) {
   if (vm.count("experiment") == 0) {
     report::Table table;
     table.headers = {"experiment", "what it measures"};
-    for (const auto* e : experiments::all()) table.rows.push_back({std::string(e->name()), std::string(e->summary())});
-    std::cout << report::render(table, format) << "\nnnsweep list EXPERIMENT shows its parameters and columns.\n";
+    for (const auto* e : experiments::all())
+      table.rows.push_back({std::string(e->name()), std::string(e->summary())});
+    std::cout << report::render(table, format)
+              << "\nnnsweep list EXPERIMENT shows its parameters and columns.\n";
     return exit_ok;
   }
   const auto& experiment = experiments::find(vm["experiment"].as<std::string>());
@@ -56,13 +67,16 @@ int list_command(const std::vector<std::string>& args) {
   report::Table params;
   params.headers = {"name", "type", "default", "unit", "valid", "help"};
   for (const auto& p : experiment.schema().params())
-    params.rows.push_back({p.name, std::string(config::type_name(p.type)), p.default_value, p.unit, valid_values(p), p.help});
+    params.rows.push_back({p.name, std::string(config::type_name(p.type)), p.default_value, p.unit,
+                           valid_values(p), p.help});
   std::cout << report::render(params, format);
-  const Sweep defaults = load_sweep_text(cat("experiment = ", experiment.name(), "\n"), "defaults", {});
+  const Sweep defaults =
+      load_sweep_text(cat("experiment = ", experiment.name(), "\n"), "defaults", {});
   report::Table columns;
   columns.headers = {"column", "kind", "units", "description"};
   for (const auto& c : defaults.columns)
-    columns.rows.push_back({c.length > 0 ? cat(c.name, "[", c.dim, "]") : c.name, kind_name(c.kind), c.units, c.description});
+    columns.rows.push_back({c.length > 0 ? cat(c.name, "[", c.dim, "]") : c.name, kind_name(c.kind),
+                            c.units, c.description});
   std::cout << "\ncolumns of the results file:\n" << report::render(columns, format);
   return exit_ok;
 }
@@ -74,16 +88,24 @@ int theory_command(const std::vector<std::string>& args) {
       "alone — no sampling, no MPI. The grid is the experiment's defaults changed by --set (axis\n"
       "expressions allowed, e.g. --set width=16..256*2), or a spec file.\n\nOptions");
   options.add_options()("help,h", "show this help")(
-      "set,s", po::value<std::vector<std::string>>()->composing(), "key=value (a parameter, any axis expression); repeatable")(
+      "set,s", po::value<std::vector<std::string>>()->composing(),
+      "key=value (a parameter, any axis expression); repeatable")(
       "spec", po::value<std::string>(), "take the grid from this spec file instead")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("experiment", po::value<std::string>(), "");
-  const auto parsed = parse(args, options, "experiment", 1, "nnsweep theory EXPERIMENT [--set key=value]...");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "experiment", po::value<std::string>(), "");
+  const auto parsed =
+      parse(args, options, "experiment", 1, "nnsweep theory EXPERIMENT [--set key=value]...");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
-  const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (vm.count("experiment") == 0 && vm.count("spec") == 0) throw config_error("no experiment — usage: nnsweep theory EXPERIMENT [--set key=value]...");
-  const Sweep sweep = vm.count("spec") > 0 ? load_sweep(vm["spec"].as<std::string>(), sets)
-                                           : load_sweep_text(cat("experiment = ", vm["experiment"].as<std::string>(), "\n"), "--set", sets);
+  const auto sets =
+      vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (vm.count("experiment") == 0 && vm.count("spec") == 0)
+    throw config_error("no experiment — usage: nnsweep theory EXPERIMENT [--set key=value]...");
+  const Sweep sweep =
+      vm.count("spec") > 0
+          ? load_sweep(vm["spec"].as<std::string>(), sets)
+          : load_sweep_text(cat("experiment = ", vm["experiment"].as<std::string>(), "\n"), "--set",
+                            sets);
   const auto& schema = sweep.experiment->schema();
   std::vector<std::size_t> swept;
   for (std::size_t i = 0; i + 1 < schema.size(); ++i)

@@ -9,7 +9,8 @@
 namespace nnsweep::app {
 namespace {
 
-std::vector<std::string> list_option(const po::variables_map& vm, const char* name, std::vector<std::string> fallback) {
+std::vector<std::string> list_option(const po::variables_map& vm, const char* name,
+                                     std::vector<std::string> fallback) {
   if (vm.count(name) == 0) return fallback;
   const auto text = vm[name].as<std::string>();
   return text.empty() ? std::vector<std::string>{} : split(text, ',');
@@ -25,9 +26,11 @@ std::string runs_text(const io::ResultsFile& file, report::Format format) {
     const bool finished = !run.end.finished_utc.empty();
     char balance[16] = "";
     if (finished) std::snprintf(balance, sizeof balance, "%.1f%%", 100 * run.end.load_balance);
-    table.rows.push_back({std::to_string(r), run.start.started_utc, std::to_string(run.start.mpi_size), run.start.io_mode,
-                          finished ? std::to_string(run.end.tasks_done) : "", finished ? format_duration(run.end.makespan_s) : "",
-                          balance, finished ? std::to_string(run.end.exit_code) : "killed"});
+    table.rows.push_back({std::to_string(r), run.start.started_utc,
+                          std::to_string(run.start.mpi_size), run.start.io_mode,
+                          finished ? std::to_string(run.end.tasks_done) : "",
+                          finished ? format_duration(run.end.makespan_s) : "", balance,
+                          finished ? std::to_string(run.end.exit_code) : "killed"});
   }
   return runs.empty() ? std::string() : "\nruns:\n" + report::render(table, format);
 }
@@ -37,11 +40,15 @@ std::string runs_text(const io::ResultsFile& file, report::Format format) {
 int status_command(const std::vector<std::string>& args) {
   po::options_description options(
       "nnsweep status FILE.h5 [options]\n\n"
-      "Counts tasks by status (pending, done, failed, diverged, timed out), overall and per value of\n"
-      "each swept parameter, and lists failed tasks with their errors. Safe while the sweep runs.\n\nOptions");
+      "Counts tasks by status (pending, done, failed, diverged, timed out), overall and per value "
+      "of\n"
+      "each swept parameter, and lists failed tasks with their errors. Safe while the sweep "
+      "runs.\n\nOptions");
   options.add_options()("help,h", "show this help")(
-      "by", po::value<std::string>(), "comma-separated parameters to break counts down by (default: the swept ones)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("file", po::value<std::string>(), "");
+      "by", po::value<std::string>(),
+      "comma-separated parameters to break counts down by (default: the swept ones)")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "file", po::value<std::string>(), "");
   const auto parsed = parse(args, options, "file", 1, "nnsweep status FILE.h5 [--by a,b]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -56,15 +63,20 @@ int status_command(const std::vector<std::string>& args) {
 int report_command(const std::vector<std::string>& args) {
   po::options_description options(
       "nnsweep report FILE.h5 [options]\n\n"
-      "For every grid cell (values of the --by parameters): the mean over seeds of each metric (done\n"
-      "tasks only) ± its standard error — the larger of the spread over seeds and the error implied\n"
+      "For every grid cell (values of the --by parameters): the mean over seeds of each metric "
+      "(done\n"
+      "tasks only) ± its standard error — the larger of the spread over seeds and the error "
+      "implied\n"
       "by the tasks' own Monte Carlo errors — the theory value for the same cell, and\n"
       "z = (mean − theory) / sem.\n\nOptions");
   options.add_options()("help,h", "show this help")(
-      "by", po::value<std::string>(), "comma-separated parameters that define a cell (default: the swept ones except seed)")(
+      "by", po::value<std::string>(),
+      "comma-separated parameters that define a cell (default: the swept ones except seed)")(
       "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("file", po::value<std::string>(), "");
-  const auto parsed = parse(args, options, "file", 1, "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "file", po::value<std::string>(), "");
+  const auto parsed = parse(args, options, "file", 1,
+                            "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep report FILE.h5");
@@ -72,7 +84,8 @@ int report_command(const std::vector<std::string>& args) {
   const auto by = list_option(vm, "by", report::swept_parameters(file));
   const auto metrics = list_option(vm, "metrics", report::metric_names(file));
   const auto format = report::parse_format(vm["format"].as<std::string>());
-  std::cout << report::render(report::statistics_table(report::aggregate(file, by, metrics), by, format), format);
+  std::cout << report::render(
+      report::statistics_table(report::aggregate(file, by, metrics), by, format), format);
   return exit_ok;
 }
 

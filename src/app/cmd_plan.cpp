@@ -13,18 +13,24 @@ namespace nnsweep::app {
 int plan_command(const std::vector<std::string>& args) {
   po::options_description options(
       "nnsweep plan SPEC.ini [options]\n\n"
-      "Counts the tasks of a sweep and predicts its cost from the experiment's cost model (FLOPs and\n"
-      "the kernel's nominal speed on one core), then simulates longest-first dispatch to suggest a\n"
+      "Counts the tasks of a sweep and predicts its cost from the experiment's cost model (FLOPs "
+      "and\n"
+      "the kernel's nominal speed on one core), then simulates longest-first dispatch to suggest "
+      "a\n"
       "rank count. Runs nothing.\n\nOptions");
   options.add_options()("help,h", "show this help")(
-      "set,s", po::value<std::vector<std::string>>()->composing(), "override a spec entry: key=value; repeatable")(
-      "efficiency", po::value<double>()->default_value(0.9), "smallest acceptable load balance for the suggestion")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")("spec", po::value<std::string>(), "");
+      "set,s", po::value<std::vector<std::string>>()->composing(),
+      "override a spec entry: key=value; repeatable")(
+      "efficiency", po::value<double>()->default_value(0.9),
+      "smallest acceptable load balance for the suggestion")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "spec", po::value<std::string>(), "");
   const auto parsed = parse(args, options, "spec", 1, "nnsweep plan SPEC.ini [--set key=value]...");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   if (vm.count("spec") == 0) throw config_error("no spec file — usage: nnsweep plan SPEC.ini");
-  const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto sets =
+      vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const Sweep sweep = load_sweep(vm["spec"].as<std::string>(), sets);
   const auto units = work_units(sweep, std::vector<bool>(sweep.table->size(), true));
   std::vector<double> seconds;
@@ -33,11 +39,12 @@ int plan_command(const std::vector<std::string>& args) {
   const double longest = *std::max_element(seconds.begin(), seconds.end());
   const double flops = total * sweep.experiment->nominal_flops();
 
-  std::cout << "experiment " << sweep.experiment->name() << ": " << sweep.table->size() << " tasks = "
-            << sweep.table->cell_count() << " grid cells x " << sweep.table->seeds_per_cell() << " seeds, " << units.size()
-            << " work units\n"
-            << "cost " << format_number(std::stod(cat(flops))) << " FLOPs = " << format_duration(total)
-            << " on one core (longest unit " << format_duration(longest) << ")\n\n";
+  std::cout << "experiment " << sweep.experiment->name() << ": " << sweep.table->size()
+            << " tasks = " << sweep.table->cell_count() << " grid cells x "
+            << sweep.table->seeds_per_cell() << " seeds, " << units.size() << " work units\n"
+            << "cost " << format_number(std::stod(cat(flops)))
+            << " FLOPs = " << format_duration(total) << " on one core (longest unit "
+            << format_duration(longest) << ")\n\n";
 
   report::Table table;
   table.headers = {"ranks", "wall time", "load balance", "core-hours"};
@@ -45,7 +52,8 @@ int plan_command(const std::vector<std::string>& args) {
   const double target = vm["efficiency"].as<double>();
   std::size_t suggested = 1;
   double suggested_wall = total;
-  for (std::size_t ranks = 1; ranks <= std::max<std::size_t>(1, units.size()) && ranks <= 65536; ranks *= 2) {
+  for (std::size_t ranks = 1; ranks <= std::max<std::size_t>(1, units.size()) && ranks <= 65536;
+       ranks *= 2) {
     const double wall = sched::simulate_makespan(seconds, ranks);
     const double efficiency = total / (static_cast<double>(ranks) * wall);
     if (efficiency >= target) {
@@ -58,8 +66,9 @@ int plan_command(const std::vector<std::string>& args) {
     table.rows.push_back({std::to_string(ranks), format_duration(wall), balance, hours});
   }
   std::cout << report::render(table, report::parse_format(vm["format"].as<std::string>()));
-  std::cout << "\nsuggested: " << suggested << " ranks x " << format_duration(suggested_wall) << " (load balance >= "
-            << 100 * target << "%); times assume this machine's nominal kernel speed\n";
+  std::cout << "\nsuggested: " << suggested << " ranks x " << format_duration(suggested_wall)
+            << " (load balance >= " << 100 * target
+            << "%); times assume this machine's nominal kernel speed\n";
   return exit_ok;
 }
 

@@ -23,30 +23,48 @@ namespace {
 
 namespace mpi = boost::mpi;
 
-constexpr const char* usage = "nnsweep run SPEC.ini [--out FILE] [--resume | --force] [--set key=value]...";
+constexpr const char* usage =
+    "nnsweep run SPEC.ini [--out FILE] [--resume | --force] [--set key=value]...";
 
 po::options_description run_options() {
-  po::options_description options("nnsweep run SPEC.ini [options]\n\n"
-                                  "Runs every pending task of the sweep described by SPEC.ini and commits the results to one\n"
-                                  "HDF5 file. Start it under MPI (mpirun -n N nnsweep run ..., or srun under Slurm); rank 0\n"
-                                  "dispatches tasks longest-first and computes too.\n\n"
-                                  "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
-                                  "75 stopped early by a signal or the time limit (run again with --resume), 1 other errors.\n\n"
-                                  "Options");
-  options.add_options()
-      ("help,h", "show this help")
-      ("out,o", po::value<std::string>(), "results file (default: the spec's `output`, else SPEC's name with .h5)")
-      ("set,s", po::value<std::vector<std::string>>()->composing(), "override a spec entry: key=value (a parameter or sweep_seed); repeatable")
-      ("resume,r", po::bool_switch(), "continue FILE: skip committed tasks, run the rest (starts FILE if it does not exist); refused if FILE was written by a different spec")
-      ("force,f", po::bool_switch(), "replace an existing FILE")
-      ("io", po::value<std::string>()->default_value("parallel"), "parallel: every rank writes its results (MPI-IO); serial: rank 0 writes them all (file systems where MPI-IO misbehaves, e.g. NFS)")
-      ("pack", po::value<std::size_t>()->default_value(0), "replicas computed together in SIMD lanes (0: the experiment's choice); changes speed, never results")
-      ("retry-failed", po::bool_switch(), "with --resume: also rerun tasks that failed (status 2)")
-      ("shard", po::value<std::string>(), "I/K: run only shard I (0 <= I < K) of the sweep's grid cells, split by cost; combine shard files with nnsweep merge (Slurm arrays: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")
-      ("time-limit", po::value<std::string>(), "wall-time budget: 3600, 90s, 45m, 2h or 1:30:00 (under Slurm the job's end time also counts); no task is started that is predicted not to finish, and a task still running at the limit is abandoned")
-      ("grace", po::value<double>()->default_value(30), "seconds: after SIGTERM/SIGUSR1, tasks predicted to need more than this are abandoned, the rest finish; then exit 75")
-      ("progress", po::value<std::string>()->default_value("auto"), "auto (a bar on a terminal, else a log line every few seconds), bar, log or none")
-      ("spec", po::value<std::string>(), "the sweep spec (positional)");
+  po::options_description options(
+      "nnsweep run SPEC.ini [options]\n\n"
+      "Runs every pending task of the sweep described by SPEC.ini and commits the results to one\n"
+      "HDF5 file. Start it under MPI (mpirun -n N nnsweep run ..., or srun under Slurm); rank 0\n"
+      "dispatches tasks longest-first and computes too.\n\n"
+      "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
+      "75 stopped early by a signal or the time limit (run again with --resume), 1 other "
+      "errors.\n\n"
+      "Options");
+  options.add_options()("help,h", "show this help")(
+      "out,o", po::value<std::string>(),
+      "results file (default: the spec's `output`, else SPEC's name with .h5)")(
+      "set,s", po::value<std::vector<std::string>>()->composing(),
+      "override a spec entry: key=value (a parameter or sweep_seed); repeatable")(
+      "resume,r", po::bool_switch(),
+      "continue FILE: skip committed tasks, run the rest (starts FILE if it does not exist); "
+      "refused if FILE was written by a different spec")("force,f", po::bool_switch(),
+                                                         "replace an existing FILE")(
+      "io", po::value<std::string>()->default_value("parallel"),
+      "parallel: every rank writes its results (MPI-IO); serial: rank 0 writes them all (file "
+      "systems where MPI-IO misbehaves, e.g. NFS)")(
+      "pack", po::value<std::size_t>()->default_value(0),
+      "replicas computed together in SIMD lanes (0: the experiment's choice); changes speed, never "
+      "results")("retry-failed", po::bool_switch(),
+                 "with --resume: also rerun tasks that failed (status 2)")(
+      "shard", po::value<std::string>(),
+      "I/K: run only shard I (0 <= I < K) of the sweep's grid cells, split by cost; combine shard "
+      "files with nnsweep merge (Slurm arrays: --shard "
+      "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")(
+      "time-limit", po::value<std::string>(),
+      "wall-time budget: 3600, 90s, 45m, 2h or 1:30:00 (under Slurm the job's end time also "
+      "counts); no task is started that is predicted not to finish, and a task still running at "
+      "the limit is abandoned")("grace", po::value<double>()->default_value(30),
+                                "seconds: after SIGTERM/SIGUSR1, tasks predicted to need more than "
+                                "this are abandoned, the rest finish; then exit 75")(
+      "progress", po::value<std::string>()->default_value("auto"),
+      "auto (a bar on a terminal, else a log line every few seconds), bar, log or none")(
+      "spec", po::value<std::string>(), "the sweep spec (positional)");
   return options;
 }
 
@@ -57,16 +75,20 @@ double parse_time_limit(const std::string& text) {
     double total = 0;
     for (const auto& p : parts) {
       double v = 0;
-      if (!parse_double(p, v) || v < 0) throw config_error(cat("--time-limit ", text, ": not a duration — use e.g. 3600, 45m, 2h or 1:30:00"));
+      if (!parse_double(p, v) || v < 0)
+        throw config_error(
+            cat("--time-limit ", text, ": not a duration — use e.g. 3600, 45m, 2h or 1:30:00"));
       total = total * 60 + v;
     }
     return total;
   }
   const char unit = text.empty() ? 's' : text.back();
   const double scale = unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
-  const std::string number = (unit == 'h' || unit == 'm' || unit == 's') ? text.substr(0, text.size() - 1) : text;
+  const std::string number =
+      (unit == 'h' || unit == 'm' || unit == 's') ? text.substr(0, text.size() - 1) : text;
   if (!parse_double(number, value) || !(value > 0))
-    throw config_error(cat("--time-limit ", text, ": not a positive duration — use e.g. 3600, 45m, 2h or 1:30:00"));
+    throw config_error(cat("--time-limit ", text,
+                           ": not a positive duration — use e.g. 3600, 45m, 2h or 1:30:00"));
   return value * scale;
 }
 
@@ -84,7 +106,8 @@ double slurm_seconds_left() {
   ::pclose(pipe);
   const auto at = text.find("EndTime=");
   std::tm end{};
-  if (at == std::string::npos || ::strptime(text.c_str() + at + 8, "%Y-%m-%dT%H:%M:%S", &end) == nullptr)
+  if (at == std::string::npos ||
+      ::strptime(text.c_str() + at + 8, "%Y-%m-%dT%H:%M:%S", &end) == nullptr)
     return std::numeric_limits<double>::infinity();
   end.tm_isdst = -1;
   const double left = std::difftime(std::mktime(&end), std::time(nullptr));
@@ -94,8 +117,8 @@ double slurm_seconds_left() {
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
   const auto parts = split(text, '/');
   std::int64_t index = -1, count = 0;
-  if (parts.size() != 2 || !parse_int64(parts[0], index) || !parse_int64(parts[1], count) || count < 1 || index < 0 ||
-      index >= count)
+  if (parts.size() != 2 || !parse_int64(parts[0], index) || !parse_int64(parts[1], count) ||
+      count < 1 || index < 0 || index >= count)
     throw config_error(cat("--shard ", text, ": expected I/K with 0 <= I < K, e.g. --shard 0/4"));
   return {static_cast<std::size_t>(index), static_cast<std::size_t>(count)};
 }
@@ -109,13 +132,18 @@ std::string default_output(const std::string& spec_path, const std::string& spec
 
 void check_output_path(const std::string& out) {
   const auto slash = out.rfind('/');
-  const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : out.substr(0, slash);
+  const std::string directory = slash == std::string::npos ? "."
+                                : slash == 0               ? "/"
+                                                           : out.substr(0, slash);
   if (::access(directory.c_str(), F_OK) != 0)
-    throw config_error(cat("--out ", out, ": directory '", directory, "' does not exist — create it or choose another path"));
+    throw config_error(cat("--out ", out, ": directory '", directory,
+                           "' does not exist — create it or choose another path"));
   if (::access(directory.c_str(), W_OK | X_OK) != 0)
-    throw config_error(cat("--out ", out, ": directory '", directory, "' is not writable — choose a writable path with --out"));
+    throw config_error(cat("--out ", out, ": directory '", directory,
+                           "' is not writable — choose a writable path with --out"));
   if (::access(out.c_str(), F_OK) == 0 && ::access(out.c_str(), W_OK) != 0)
-    throw config_error(cat("--out ", out, ": the file exists and is not writable — choose another path with --out"));
+    throw config_error(cat(
+        "--out ", out, ": the file exists and is not writable — choose another path with --out"));
 }
 
 // An error every rank knows about (shared by on_root): exit cleanly, no abort needed.
@@ -154,23 +182,29 @@ void on_root(const mpi::communicator& comm, F&& f) {
 }
 
 // Refuses an existing file unless resuming with the same spec (or forcing).
-void prepare_output(const std::string& out, const Sweep& sweep, bool resume, bool force, const io::Provenance& provenance) {
+void prepare_output(const std::string& out, const Sweep& sweep, bool resume, bool force,
+                    const io::Provenance& provenance) {
   if (::access(out.c_str(), F_OK) == 0) {
     if (force && !resume) {
-      if (std::remove(out.c_str()) != 0) throw config_error(cat(out, ": cannot remove the existing file to replace it"));
+      if (std::remove(out.c_str()) != 0)
+        throw config_error(cat(out, ": cannot remove the existing file to replace it"));
     } else if (!resume) {
-      throw config_error(cat(out, ": already exists — continue it with --resume, or replace it with --force"));
+      throw config_error(
+          cat(out, ": already exists — continue it with --resume, or replace it with --force"));
     } else {
       const io::ResultsFile existing(out, io::ResultsFile::Access::read_only);
       const std::string stored_experiment = existing.attribute("experiment");
       if (stored_experiment != sweep.experiment->name())
-        throw config_error(cat(out, ": written by experiment '", stored_experiment, "', the spec is '", sweep.experiment->name(),
+        throw config_error(cat(out, ": written by experiment '", stored_experiment,
+                               "', the spec is '", sweep.experiment->name(),
                                "' — choose another --out"));
       const Sweep stored = load_sweep_text(existing.spec_text(), out + " /spec", {});
       const auto keys = config::differing_keys(stored.spec, sweep.spec, sweep.experiment->schema());
       if (!keys.empty())
-        throw config_error(cat(out, ": written by a different spec (differing keys: ", join(keys, ", "),
-                               ") — run the spec stored in the file (h5dump -d /spec ", out, ") or choose another --out"));
+        throw config_error(cat(out,
+                               ": written by a different spec (differing keys: ", join(keys, ", "),
+                               ") — run the spec stored in the file (h5dump -d /spec ", out,
+                               ") or choose another --out"));
       return;
     }
   }
@@ -182,14 +216,18 @@ void prepare_output(const std::string& out, const Sweep& sweep, bool resume, boo
   io::create(out, *sweep.table, layout, provenance);
 }
 
-void print_summary(const sched::Summary& s, const std::string& out, int ranks, const std::string& resume_hint) {
-  std::fprintf(stderr, "nnsweep: %s: %zu of %zu tasks done (%zu failed, %zu diverged) in %s on %d rank%s\n", out.c_str(),
-               s.tasks_done, s.tasks_total, s.failed, s.diverged, format_duration(s.makespan_s).c_str(), ranks,
-               ranks == 1 ? "" : "s");
+void print_summary(const sched::Summary& s, const std::string& out, int ranks,
+                   const std::string& resume_hint) {
+  std::fprintf(stderr,
+               "nnsweep: %s: %zu of %zu tasks done (%zu failed, %zu diverged) in %s on %d rank%s\n",
+               out.c_str(), s.tasks_done, s.tasks_total, s.failed, s.diverged,
+               format_duration(s.makespan_s).c_str(), ranks, ranks == 1 ? "" : "s");
   std::string busy;
-  for (std::size_t r = 0; r < s.busy_s.size() && r < 16; ++r) busy += cat(r == 0 ? "" : " ", format_duration(s.busy_s[r]));
+  for (std::size_t r = 0; r < s.busy_s.size() && r < 16; ++r)
+    busy += cat(r == 0 ? "" : " ", format_duration(s.busy_s[r]));
   if (s.busy_s.size() > 16) busy += " ...";
-  std::fprintf(stderr, "nnsweep: load balance %.1f%% (busy per rank: %s)\n", 100 * s.load_balance, busy.c_str());
+  std::fprintf(stderr, "nnsweep: load balance %.1f%% (busy per rank: %s)\n", 100 * s.load_balance,
+               busy.c_str());
   if (s.stopped)
     std::fprintf(stderr, "nnsweep: stopped early (%s); %zu tasks pending — continue with: %s\n",
                  s.time_limit_reached ? "time limit" : "signal", s.pending, resume_hint.c_str());
@@ -202,27 +240,36 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   const auto& vm = *parsed;
   if (vm.count("spec") == 0) throw config_error(cat("no spec file — usage: ", usage));
   const std::string spec_path = vm["spec"].as<std::string>();
-  const auto sets = vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto sets =
+      vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const bool resume = vm["resume"].as<bool>(), force = vm["force"].as<bool>();
   if (resume && force) throw config_error("--resume and --force contradict each other — pick one");
   const std::string io_mode = vm["io"].as<std::string>();
-  if (io_mode != "parallel" && io_mode != "serial") throw config_error(cat("--io ", io_mode, ": use parallel or serial"));
+  if (io_mode != "parallel" && io_mode != "serial")
+    throw config_error(cat("--io ", io_mode, ": use parallel or serial"));
   const bool serial = io_mode == "serial";
-  double time_limit = vm.count("time-limit") > 0 ? parse_time_limit(vm["time-limit"].as<std::string>()) : std::numeric_limits<double>::infinity();
+  double time_limit = vm.count("time-limit") > 0
+                          ? parse_time_limit(vm["time-limit"].as<std::string>())
+                          : std::numeric_limits<double>::infinity();
   const bool retry_failed = vm["retry-failed"].as<bool>();
-  if (retry_failed && !resume) throw config_error("--retry-failed needs --resume (it reruns failed tasks of an existing FILE)");
-  const auto shard = vm.count("shard") > 0 ? parse_shard(vm["shard"].as<std::string>()) : std::pair<std::size_t, std::size_t>{0, 1};
+  if (retry_failed && !resume)
+    throw config_error(
+        "--retry-failed needs --resume (it reruns failed tasks of an existing FILE)");
+  const auto shard = vm.count("shard") > 0 ? parse_shard(vm["shard"].as<std::string>())
+                                           : std::pair<std::size_t, std::size_t>{0, 1};
   const double grace = vm["grace"].as<double>();
   if (!(grace >= 0)) throw config_error(cat("--grace ", grace, ": must be >= 0 seconds"));
   const auto progress = sched::parse_progress_style(vm["progress"].as<std::string>());
 
   // Every rank validates everything before the first collective call.
   const Sweep sweep = load_sweep(spec_path, sets);
-  const std::string out = vm.count("out") > 0 ? vm["out"].as<std::string>() : default_output(spec_path, sweep.spec.output);
+  const std::string out = vm.count("out") > 0 ? vm["out"].as<std::string>()
+                                              : default_output(spec_path, sweep.spec.output);
   check_output_path(out);
 
   const char* slurm_job = std::getenv("SLURM_JOB_ID");
-  io::Provenance provenance{"nnsweep " + command_line(argc, argv), hostname(), slurm_job != nullptr ? slurm_job : "", utc_now(), world.size()};
+  io::Provenance provenance{"nnsweep " + command_line(argc, argv), hostname(),
+                            slurm_job != nullptr ? slurm_job : "", utc_now(), world.size()};
   std::unique_ptr<io::WriterLock> lock;  // rank 0 holds it while the run writes
   on_root(world, [&] {
     lock = std::make_unique<io::WriterLock>(out);
@@ -233,15 +280,19 @@ int run(const mpi::communicator& world, int argc, char** argv) {
 
   std::unique_ptr<io::ResultsFile> file;
   if (!serial) {
-    file = std::make_unique<io::ResultsFile>(out, io::ResultsFile::Access::parallel_write, MPI_Comm(world));
+    file = std::make_unique<io::ResultsFile>(out, io::ResultsFile::Access::parallel_write,
+                                             MPI_Comm(world));
   } else {
-    on_root(world, [&] { file = std::make_unique<io::ResultsFile>(out, io::ResultsFile::Access::serial_write); });
+    on_root(world, [&] {
+      file = std::make_unique<io::ResultsFile>(out, io::ResultsFile::Access::serial_write);
+    });
   }
 
   int run_index = -1;
   std::vector<sched::WorkUnit> units;
   on_root(world, [&] {
-    run_index = file->begin_run({utc_now(), hostname(), provenance.slurm_job_id, provenance.command_line, io_mode, world.size()});
+    run_index = file->begin_run({utc_now(), hostname(), provenance.slurm_job_id,
+                                 provenance.command_line, io_mode, world.size()});
     const auto status = file->read_status();
     const auto in_shard = shard_tasks(sweep, shard.first, shard.second);
     std::vector<bool> pending(status.size());
@@ -257,7 +308,8 @@ int run(const mpi::communicator& world, int argc, char** argv) {
 
   sched::install_stop_handlers();
   UnitRunner runner(sweep, vm["pack"].as<std::size_t>());
-  FileSink sink(file.get(), run_index, file ? file->read_attempts() : std::vector<std::int32_t>{}, 1.0);
+  FileSink sink(file.get(), run_index, file ? file->read_attempts() : std::vector<std::int32_t>{},
+                1.0);
   sched::Options options;
   options.results_to_root = serial;
   options.seconds_per_cost = 1 / sweep.experiment->nominal_flops();
@@ -271,17 +323,22 @@ int run(const mpi::communicator& world, int argc, char** argv) {
     code = summary.stopped ? exit_incomplete : exit_ok;
     io::RunEnd end;
     end.finished_utc = utc_now();
-    end.tasks_done = static_cast<std::int64_t>(summary.tasks_done + summary.failed + summary.diverged);
+    end.tasks_done =
+        static_cast<std::int64_t>(summary.tasks_done + summary.failed + summary.diverged);
     end.makespan_s = summary.makespan_s;
     end.busy_s_total = std::accumulate(summary.busy_s.begin(), summary.busy_s.end(), 0.0);
-    end.busy_s_max = summary.busy_s.empty() ? 0 : *std::max_element(summary.busy_s.begin(), summary.busy_s.end());
+    end.busy_s_max = summary.busy_s.empty()
+                         ? 0
+                         : *std::max_element(summary.busy_s.begin(), summary.busy_s.end());
     end.load_balance = summary.load_balance;
     end.exit_code = code;
     file->end_run(run_index, end);
   });
   if (file) file->close();  // collective in parallel mode
   mpi::broadcast(world, code, 0);
-  if (world.rank() == 0) print_summary(summary, out, world.size(), cat("nnsweep run ", spec_path, " --out ", out, " --resume"));
+  if (world.rank() == 0)
+    print_summary(summary, out, world.size(),
+                  cat("nnsweep run ", spec_path, " --out ", out, " --resume"));
   return code;
 }
 
@@ -291,7 +348,8 @@ int run_command(int argc, char** argv) {
   mpi::environment env(argc, argv, mpi::threading::funneled);
   const mpi::communicator world;
   if (mpi::environment::thread_level() < mpi::threading::funneled) {
-    if (world.rank() == 0) std::fprintf(stderr, "nnsweep: error: this MPI does not provide MPI_THREAD_FUNNELED\n");
+    if (world.rank() == 0)
+      std::fprintf(stderr, "nnsweep: error: this MPI does not provide MPI_THREAD_FUNNELED\n");
     return exit_failure;
   }
   try {

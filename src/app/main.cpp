@@ -11,7 +11,8 @@
 
 namespace {
 
-constexpr const char* help_text = R"(nnsweep — deep-learning-theory experiments as sweeps on MPI clusters
+constexpr const char* help_text =
+    R"(nnsweep — deep-learning-theory experiments as sweeps on MPI clusters
 
 usage: nnsweep <command> [options]      (nnsweep <command> --help for details)
 
@@ -36,7 +37,8 @@ docs: README.md, docs/ (results-file.md: the HDF5 layout)
 
 int main(int argc, char** argv) {
   using namespace nnsweep;
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
     std::cout << help_text;
     return argc < 2 ? exit_usage : exit_ok;
   }
@@ -54,9 +56,10 @@ int main(int argc, char** argv) {
     if (command == "theory") return app::theory_command(args);
     if (command == "list") return app::list_command(args);
     if (command == "merge") return app::merge_command(args);
-    const std::string hint = nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge"});
-    std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n", command.c_str(),
-                 hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
+    const std::string hint =
+        nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge"});
+    std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n",
+                 command.c_str(), hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
     return exit_usage;
   } catch (const config_error& e) {
     std::fprintf(stderr, "nnsweep: error: %s\n", e.what());

@@ -15,12 +15,14 @@ Sweep finish_loading(const config::RawSpec& raw) {
   sweep.experiment = &experiments::find(raw.experiment);
   const auto& experiment = *sweep.experiment;
   sweep.spec = config::resolve(raw, experiment.schema());
-  sweep.table = std::make_unique<grid::TaskTable>(std::string(experiment.name()), experiment.schema(), sweep.spec,
-                                                  [&experiment](config::ParamSet& p) { experiment.resolve(p); });
+  sweep.table = std::make_unique<grid::TaskTable>(
+      std::string(experiment.name()), experiment.schema(), sweep.spec,
+      [&experiment](config::ParamSet& p) { experiment.resolve(p); });
   sweep.table->validate();
   const auto& table = *sweep.table;
   sweep.columns = experiment.columns(table.params(0));
-  const bool has_curves = std::any_of(sweep.columns.begin(), sweep.columns.end(), [](const auto& c) { return c.length > 0; });
+  const bool has_curves = std::any_of(sweep.columns.begin(), sweep.columns.end(),
+                                      [](const auto& c) { return c.length > 0; });
   for (std::size_t cell = 1; has_curves && cell < table.cell_count(); ++cell) {
     const auto other = experiment.columns(table.params(cell * table.seeds_per_cell()));
     for (std::size_t i = 0; i < other.size() && i < sweep.columns.size(); ++i)
@@ -35,7 +37,8 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
   return finish_loading(config::read_spec_file(path, overrides));
 }
 
-Sweep load_sweep_text(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+Sweep load_sweep_text(const std::string& text, const std::string& origin,
+                      const std::vector<std::string>& overrides) {
   return finish_loading(config::read_spec_text(text, origin, overrides));
 }
 
@@ -90,14 +93,17 @@ std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t
   std::vector<std::pair<double, std::size_t>> cells;  // (cost, cell)
   for (std::size_t cell = 0; cell < table.cell_count(); ++cell)
     cells.emplace_back(sweep.experiment->cost(table.params(cell * table.seeds_per_cell())), cell);
-  std::stable_sort(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(cells.begin(), cells.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<double> load(count, 0.0);
   std::vector<bool> mine(table.size(), false);
   for (const auto& [cost, cell] : cells) {
-    const auto lightest = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    const auto lightest =
+        static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
     load[lightest] += cost;
     if (lightest == index)
-      for (std::size_t s = 0; s < table.seeds_per_cell(); ++s) mine[cell * table.seeds_per_cell() + s] = true;
+      for (std::size_t s = 0; s < table.seeds_per_cell(); ++s)
+        mine[cell * table.seeds_per_cell() + s] = true;
   }
   return mine;
 }
@@ -107,7 +113,8 @@ UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pa
   if (const char* fail = std::getenv("NNSWEEP_FAIL_TASKS")) {
     for (const auto& item : split(fail, ',')) {
       std::int64_t task = 0;
-      if (parse_int64(item, task) && task >= 0) injected_failures_.push_back(static_cast<std::size_t>(task));
+      if (parse_int64(item, task) && task >= 0)
+        injected_failures_.push_back(static_cast<std::size_t>(task));
     }
   }
 }
@@ -119,7 +126,8 @@ const std::vector<double>& UnitRunner::theory_of(std::size_t cell, const config:
   return theory_cache_.emplace(cell, sweep_.experiment->theory(params)).first->second;
 }
 
-std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit, const std::atomic<bool>& cancel) {
+std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit,
+                                                     const std::atomic<bool>& cancel) {
   const auto& table = *sweep_.table;
   const auto& experiment = *sweep_.experiment;
   std::vector<grid::TaskRecord> records(unit.count);
@@ -127,7 +135,8 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
   for (std::size_t i = 0; i < unit.count; ++i) {
     records[i].task = unit.first + i;
     const auto params = table.params(unit.first + i);
-    replicas[i] = {sweep_.spec.sweep_seed, grid::task_key(table.experiment(), params), params.integer("seed")};
+    replicas[i] = {sweep_.spec.sweep_seed, grid::task_key(table.experiment(), params),
+                   params.integer("seed")};
   }
   const auto cell = table.params(unit.first);
   const auto fail_all = [&](const std::string& why) {
@@ -149,7 +158,9 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
   } catch (const std::exception& e) {
     return fail_all(e.what());
   }
-  if (results.size() != unit.count) return fail_all(cat("internal: the kernel returned ", results.size(), " results for ", unit.count, " tasks"));
+  if (results.size() != unit.count)
+    return fail_all(cat("internal: the kernel returned ", results.size(), " results for ",
+                        unit.count, " tasks"));
   const auto cell_columns = experiment.columns(cell);
   for (std::size_t i = 0; i < unit.count; ++i) {
     auto& record = records[i];
@@ -163,14 +174,17 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
       if (sweep_.columns[c].kind == experiments::Column::Kind::metric) {
         const std::size_t length = std::max<std::size_t>(1, cell_columns[c].length);
         for (std::size_t k = 0; k < file_length; ++k)
-          record.values.push_back(k < length && metric + k < result.values.size() ? result.values[metric + k] : std::nan(""));
+          record.values.push_back(k < length && metric + k < result.values.size()
+                                      ? result.values[metric + k]
+                                      : std::nan(""));
         metric += length;
       } else {
         record.values.push_back(predicted < theory.size() ? theory[predicted] : std::nan(""));
         ++predicted;
       }
     }
-    if (std::find(injected_failures_.begin(), injected_failures_.end(), record.task) != injected_failures_.end()) {
+    if (std::find(injected_failures_.begin(), injected_failures_.end(), record.task) !=
+        injected_failures_.end()) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error = "injected failure (NNSWEEP_FAIL_TASKS)";
       continue;
@@ -178,15 +192,20 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
     const bool pending = result.status == grid::TaskStatus::pending;
     if (!pending && (metric != result.values.size() || predicted != theory.size())) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
-      record.error = cat("internal: the kernel gave ", result.values.size(), " values and ", theory.size(),
-                         " theory values; the columns need ", metric, " and ", predicted);
+      record.error =
+          cat("internal: the kernel gave ", result.values.size(), " values and ", theory.size(),
+              " theory values; the columns need ", metric, " and ", predicted);
     }
   }
   return records;
 }
 
-FileSink::FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts, double flush_seconds)
-    : file_(file), run_(run), attempts_(std::move(attempts)), flush_seconds_(flush_seconds),
+FileSink::FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts,
+                   double flush_seconds)
+    : file_(file),
+      run_(run),
+      attempts_(std::move(attempts)),
+      flush_seconds_(flush_seconds),
       last_flush_(std::chrono::steady_clock::now()) {}
 
 void FileSink::accept(std::vector<grid::TaskRecord> records) {
@@ -196,7 +215,8 @@ void FileSink::accept(std::vector<grid::TaskRecord> records) {
     r.attempts = attempts_[r.task] + 1;
     buffer_.push_back(std::move(r));
   }
-  const double age = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count();
+  const double age =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count();
   if (age >= flush_seconds_ || buffer_.size() >= 4096) flush();
 }
 

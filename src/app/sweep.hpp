@@ -25,7 +25,8 @@ struct Sweep {
 // Reads, validates and expands a spec (throws config_error).
 Sweep load_sweep(const std::string& path, const std::vector<std::string>& overrides);
 // The same from spec text (e.g. the one stored in a results file).
-Sweep load_sweep_text(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides);
+Sweep load_sweep_text(const std::string& text, const std::string& origin,
+                      const std::vector<std::string>& overrides);
 
 // The results file's view of the experiment's columns.
 std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns);
@@ -44,7 +45,8 @@ std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t
 class UnitRunner {
  public:
   UnitRunner(const Sweep& sweep, std::size_t pack);
-  std::vector<grid::TaskRecord> operator()(const sched::WorkUnit& unit, const std::atomic<bool>& cancel);
+  std::vector<grid::TaskRecord> operator()(const sched::WorkUnit& unit,
+                                           const std::atomic<bool>& cancel);
 
  private:
   const std::vector<double>& theory_of(std::size_t cell, const config::ParamSet& params);
@@ -59,7 +61,8 @@ class UnitRunner {
 // buffers briefly so tiny units do not cost one write each.
 class FileSink : public sched::ResultSink {
  public:
-  FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts, double flush_seconds);
+  FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts,
+           double flush_seconds);
   void accept(std::vector<grid::TaskRecord> records) override;
   void flush() override;
   std::size_t committed() const { return committed_; }

@@ -41,7 +41,8 @@ Value from_double(const ParamSpec& spec, double value, std::string_view item) {
     const double rounded = std::round(value);
     if (std::fabs(rounded - value) > 1e-9 * std::max(1.0, std::fabs(value)))
       throw config_error(cat(spec.name, " = ", item, ": yields ", format_number(value),
-                             ", not a whole number — ", spec.name, " is an integer; pick bounds and a factor that stay whole"));
+                             ", not a whole number — ", spec.name,
+                             " is an integer; pick bounds and a factor that stay whole"));
     return parse_value(spec, std::to_string(static_cast<std::int64_t>(rounded)));
   }
   // Generated reals are rounded to 12 significant digits so that 0.1..0.3 step 0.1 gives 0.3,
@@ -55,25 +56,30 @@ void expand_function(const ParamSpec& spec, std::string_view item, std::vector<V
   const std::size_t open = item.find('(');
   const std::string_view name = trim(item.substr(0, open));
   if (item.back() != ')' || (name != "linspace" && name != "logspace"))
-    throw config_error(cat(spec.name, " = ", item, ": unknown function — use linspace(a, b, n) or logspace(a, b, n)"));
+    throw config_error(cat(spec.name, " = ", item,
+                           ": unknown function — use linspace(a, b, n) or logspace(a, b, n)"));
   const auto args = split(item.substr(open + 1, item.size() - open - 2), ',');
   if (args.size() != 3)
-    throw config_error(cat(spec.name, " = ", item, ": ", name, " takes 3 arguments (start, stop, count)"));
+    throw config_error(
+        cat(spec.name, " = ", item, ": ", name, " takes 3 arguments (start, stop, count)"));
   const double a = number(spec, args[0], item), b = number(spec, args[1], item);
   std::int64_t n = 0;
   if (!parse_int64(args[2], n) || n < 1 || static_cast<std::size_t>(n) > max_axis_points)
-    throw config_error(cat(spec.name, " = ", item, ": the count '", args[2], "' must be a whole number in [1, ", max_axis_points, "]"));
+    throw config_error(cat(spec.name, " = ", item, ": the count '", args[2],
+                           "' must be a whole number in [1, ", max_axis_points, "]"));
   if (name == "logspace" && (a <= 0 || b <= 0))
     throw config_error(cat(spec.name, " = ", item, ": logspace needs positive bounds"));
   for (std::int64_t k = 0; k < n; ++k) {
     const double t = n == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(n - 1);
-    double value = name == "linspace" ? a + (b - a) * t : std::exp(std::log(a) + (std::log(b) - std::log(a)) * t);
+    double value = name == "linspace" ? a + (b - a) * t
+                                      : std::exp(std::log(a) + (std::log(b) - std::log(a)) * t);
     if (k == n - 1) value = b;  // exact end point
     out.push_back(from_double(spec, value, item));
   }
 }
 
-void expand_range(const ParamSpec& spec, std::string_view item, std::size_t dots, std::vector<Value>& out) {
+void expand_range(const ParamSpec& spec, std::string_view item, std::size_t dots,
+                  std::vector<Value>& out) {
   const std::string_view left = trim(item.substr(0, dots));
   std::string_view right = trim(item.substr(dots + 2));
   enum { plain, stepped, geometric } kind = plain;
@@ -89,12 +95,14 @@ void expand_range(const ParamSpec& spec, std::string_view item, std::size_t dots
   }
   const double a = number(spec, left, item), b = number(spec, right, item);
   if (b < a)
-    throw config_error(cat(spec.name, " = ", item, ": empty range — the end must not be below the start, e.g. ",
+    throw config_error(cat(spec.name, " = ", item,
+                           ": empty range — the end must not be below the start, e.g. ",
                            format_number(b), "..", format_number(a)));
   if (kind == geometric) {
     const double factor = number(spec, modifier, item);
     if (!(factor > 1) || !(a > 0))
-      throw config_error(cat(spec.name, " = ", item, ": a geometric range a..b *f needs a > 0 and f > 1, e.g. 16..512 *2"));
+      throw config_error(cat(spec.name, " = ", item,
+                             ": a geometric range a..b *f needs a > 0 and f > 1, e.g. 16..512 *2"));
     for (double v = a; v <= b * (1 + 1e-12); v *= factor) {
       if (out.size() > max_axis_points) break;
       out.push_back(from_double(spec, v, item));
@@ -111,19 +119,23 @@ void expand_range(const ParamSpec& spec, std::string_view item, std::size_t dots
   }
   const double count = std::floor((b - a) / step * (1 + 1e-12)) + 1;
   if (count > static_cast<double>(max_axis_points))
-    throw config_error(cat(spec.name, " = ", item, ": ", format_number(count), " points; the limit per axis is ", max_axis_points));
+    throw config_error(cat(spec.name, " = ", item, ": ", format_number(count),
+                           " points; the limit per axis is ", max_axis_points));
   for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k)
     out.push_back(from_double(spec, a + static_cast<double>(k) * step, item));
 }
 
 }  // namespace
 
-std::vector<Value> parse_axis(const ParamSpec& spec, std::string_view expression, std::string_view where) {
+std::vector<Value> parse_axis(const ParamSpec& spec, std::string_view expression,
+                              std::string_view where) {
   std::vector<Value> values;
   try {
     for (const auto& item : split_items(expression)) {
       if (item.empty())
-        throw config_error(cat(spec.name, " = ", trim(expression), ": empty item — list values as a,b,c (see `nnsweep list` for ", spec.name, ")"));
+        throw config_error(cat(spec.name, " = ", trim(expression),
+                               ": empty item — list values as a,b,c (see `nnsweep list` for ",
+                               spec.name, ")"));
       const std::size_t dots = item.find("..");
       const bool numeric = spec.type == ParamType::integer || spec.type == ParamType::real;
       if (numeric && item.find('(') != std::string::npos) {

@@ -9,10 +9,14 @@ namespace nnsweep::config {
 
 std::string_view type_name(ParamType type) {
   switch (type) {
-    case ParamType::integer: return "integer";
-    case ParamType::real: return "real";
-    case ParamType::choice: return "choice";
-    case ParamType::integer_list: return "integer list";
+    case ParamType::integer:
+      return "integer";
+    case ParamType::real:
+      return "real";
+    case ParamType::choice:
+      return "choice";
+    case ParamType::integer_list:
+      return "integer list";
   }
   return "?";
 }
@@ -56,22 +60,29 @@ namespace {
 
 std::string range_text(const ParamSpec& spec) {
   const bool has_min = std::isfinite(spec.min), has_max = std::isfinite(spec.max);
-  if (has_min && has_max) return cat("[", format_number(spec.min), ", ", format_number(spec.max), "]");
+  if (has_min && has_max)
+    return cat("[", format_number(spec.min), ", ", format_number(spec.max), "]");
   if (has_min) return cat(">= ", format_number(spec.min));
   if (has_max) return cat("<= ", format_number(spec.max));
   return "any value";
 }
 
-[[noreturn]] void bad_value(const ParamSpec& spec, std::string_view text, std::string_view problem) {
+[[noreturn]] void bad_value(const ParamSpec& spec, std::string_view text,
+                            std::string_view problem) {
   std::string fix;
   switch (spec.type) {
     case ParamType::integer:
       fix = cat(spec.name, " takes a whole number in ", range_text(spec));
       break;
-    case ParamType::real: fix = cat(spec.name, " takes a number in ", range_text(spec)); break;
-    case ParamType::choice: fix = cat(spec.name, " is one of: ", join(spec.choices, ", ")); break;
+    case ParamType::real:
+      fix = cat(spec.name, " takes a number in ", range_text(spec));
+      break;
+    case ParamType::choice:
+      fix = cat(spec.name, " is one of: ", join(spec.choices, ", "));
+      break;
     case ParamType::integer_list:
-      fix = cat(spec.name, " takes whole numbers in ", range_text(spec), " joined by '/', e.g. 32/64/32");
+      fix = cat(spec.name, " takes whole numbers in ", range_text(spec),
+                " joined by '/', e.g. 32/64/32");
       break;
   }
   if (spec.allows_auto) fix += ", or auto";
@@ -79,7 +90,8 @@ std::string range_text(const ParamSpec& spec) {
 }
 
 void check_range(const ParamSpec& spec, std::string_view text, double value) {
-  if (std::isnan(value) || value < spec.min || value > spec.max) bad_value(spec, text, "out of range");
+  if (std::isnan(value) || value < spec.min || value > spec.max)
+    bad_value(spec, text, "out of range");
 }
 
 }  // namespace
@@ -104,13 +116,16 @@ Value parse_value(const ParamSpec& spec, std::string_view raw) {
       for (const auto& choice : spec.choices)
         if (choice == text) return choice;
       const std::string hint = nearest(text, spec.choices);
-      bad_value(spec, text, hint.empty() ? "not a valid choice" : cat("not a valid choice (did you mean '", hint, "'?)"));
+      bad_value(spec, text,
+                hint.empty() ? "not a valid choice"
+                             : cat("not a valid choice (did you mean '", hint, "'?)"));
     }
     case ParamType::integer_list: {
       std::vector<std::string> canonical;
       for (const auto& piece : split(text, '/')) {
         std::int64_t value = 0;
-        if (!parse_int64(piece, value)) bad_value(spec, text, cat("'", piece, "' is not a whole number"));
+        if (!parse_int64(piece, value))
+          bad_value(spec, text, cat("'", piece, "' is not a whole number"));
         check_range(spec, text, static_cast<double>(value));
         canonical.push_back(std::to_string(value));
       }
@@ -173,7 +188,9 @@ std::vector<std::int64_t> ParamSet::integer_list(std::string_view name) const {
   return out;
 }
 
-bool ParamSet::is_auto(std::string_view name) const { return config::is_auto(get(name)); }
+bool ParamSet::is_auto(std::string_view name) const {
+  return config::is_auto(get(name));
+}
 
 void ParamSet::set(std::string_view name, Value value) {
   const auto i = schema_->find(name);

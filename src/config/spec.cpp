@@ -20,10 +20,12 @@ void apply(RawSpec& raw, const std::string& key, const std::string& value, std::
            bool is_override) {
   if (starts_with(key, "params.")) {
     const std::string name = key.substr(7);
-    auto it = std::find_if(raw.params.begin(), raw.params.end(), [&](const auto& p) { return p.first == name; });
+    auto it = std::find_if(raw.params.begin(), raw.params.end(),
+                           [&](const auto& p) { return p.first == name; });
     if (it != raw.params.end()) {
       if (!is_override)
-        throw config_error(cat(where, " [params] ", name, ": given twice — keep one line per parameter"));
+        throw config_error(
+            cat(where, " [params] ", name, ": given twice — keep one line per parameter"));
       it->second = value;
     } else {
       raw.params.emplace_back(name, value);
@@ -39,7 +41,8 @@ void apply(RawSpec& raw, const std::string& key, const std::string& value, std::
   } else {
     const auto dot = key.find('.');
     if (dot != std::string::npos)
-      throw config_error(cat(where, " [", key.substr(0, dot), "]: unknown section — a spec has top-level keys (",
+      throw config_error(cat(where, " [", key.substr(0, dot),
+                             "]: unknown section — a spec has top-level keys (",
                              join(top_level_keys, ", "), ") and a [params] section"));
     const std::string hint = nearest(key, top_level_keys);
     throw config_error(cat(where, " ", key, ": unknown key",
@@ -53,10 +56,12 @@ void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
   for (const auto& item : overrides) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw config_error(cat("--set ", item, ": expected key=value — e.g. --set width=64 or --set sweep_seed=3"));
+      throw config_error(
+          cat("--set ", item, ": expected key=value — e.g. --set width=64 or --set sweep_seed=3"));
     std::string key(trim(std::string_view(item).substr(0, eq)));
     const std::string value(trim(std::string_view(item).substr(eq + 1)));
-    const bool top_level = std::find(top_level_keys.begin(), top_level_keys.end(), key) != top_level_keys.end();
+    const bool top_level =
+        std::find(top_level_keys.begin(), top_level_keys.end(), key) != top_level_keys.end();
     if (!top_level && !starts_with(key, "params.")) key = "params." + key;
     apply(raw, key, value, "--set", true);
   }
@@ -64,7 +69,8 @@ void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
 
 }  // namespace
 
-RawSpec read_spec_text(std::string_view text, std::string_view origin, const std::vector<std::string>& overrides) {
+RawSpec read_spec_text(std::string_view text, std::string_view origin,
+                       const std::vector<std::string>& overrides) {
   RawSpec raw;
   raw.origin = std::string(origin);
   std::istringstream stream{std::string(text)};
@@ -73,21 +79,27 @@ RawSpec read_spec_text(std::string_view text, std::string_view origin, const std
     po::options_description none;
     parsed = po::parse_config_file(stream, none, /*allow_unregistered=*/true);
   } catch (const po::error& e) {
-    throw config_error(cat(origin, ": ", e.what(), " — each line must be `key = value`, `[section]` or a # comment"));
+    throw config_error(cat(origin, ": ", e.what(),
+                           " — each line must be `key = value`, `[section]` or a # comment"));
   }
   for (const auto& option : parsed.options) {
-    const std::string value = option.value.empty() ? std::string() : std::string(trim(option.value.front()));
+    const std::string value =
+        option.value.empty() ? std::string() : std::string(trim(option.value.front()));
     apply(raw, option.string_key, value, origin, false);
   }
   apply_overrides(raw, overrides);
   if (raw.experiment.empty())
-    throw config_error(cat(origin, ": no experiment — add a line `experiment = NAME` (see `nnsweep list`)"));
+    throw config_error(
+        cat(origin, ": no experiment — add a line `experiment = NAME` (see `nnsweep list`)"));
   return raw;
 }
 
 RawSpec read_spec_file(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream file(path);
-  if (!file) throw config_error(cat(path, ": cannot read the spec file — check the path (e.g. jobs/examples/correlations.ini)"));
+  if (!file)
+    throw config_error(
+        cat(path,
+            ": cannot read the spec file — check the path (e.g. jobs/examples/correlations.ini)"));
   std::ostringstream text;
   text << file.rdbuf();
   return read_spec_text(text.str(), path, overrides);
@@ -100,7 +112,8 @@ SweepSpec resolve(const RawSpec& raw, const Schema& schema) {
   spec.output = raw.output;
   std::int64_t seed = 0;
   if (!parse_int64(raw.sweep_seed, seed) || seed < 0)
-    throw config_error(cat(raw.origin, " sweep_seed = ", raw.sweep_seed, ": not a whole number >= 0 — e.g. sweep_seed = 1"));
+    throw config_error(cat(raw.origin, " sweep_seed = ", raw.sweep_seed,
+                           ": not a whole number >= 0 — e.g. sweep_seed = 1"));
   spec.sweep_seed = static_cast<std::uint64_t>(seed);
 
   spec.values.resize(schema.size());
@@ -110,7 +123,8 @@ SweepSpec resolve(const RawSpec& raw, const Schema& schema) {
     const std::size_t i = schema.index(name, where);
     spec.values[i] = parse_axis(schema[i], expression, where);
     if (spec.values[i].empty())
-      throw config_error(cat(where, " ", name, " = ", expression, ": no values, so the grid is empty — give at least one value, e.g. ",
+      throw config_error(cat(where, " ", name, " = ", expression,
+                             ": no values, so the grid is empty — give at least one value, e.g. ",
                              name, " = ", schema[i].default_value));
     given[i] = true;
   }
@@ -123,24 +137,32 @@ SweepSpec resolve(const RawSpec& raw, const Schema& schema) {
     for (const auto& name : split(zip, '+')) {
       const std::size_t i = schema.index(name, cat(raw.origin, " zip = ", zip, ":"));
       if (i == schema.seed_index())
-        throw config_error(cat(raw.origin, " zip = ", zip, ": seed cannot be zipped — seeds are the replicas of every grid point"));
+        throw config_error(
+            cat(raw.origin, " zip = ", zip,
+                ": seed cannot be zipped — seeds are the replicas of every grid point"));
       if (!zipped.insert(i).second)
-        throw config_error(cat(raw.origin, " zip = ", zip, ": ", name, " is already in a zip group — each parameter may be zipped once"));
+        throw config_error(cat(raw.origin, " zip = ", zip, ": ", name,
+                               " is already in a zip group — each parameter may be zipped once"));
       members.push_back(i);
     }
     if (members.size() < 2)
-      throw config_error(cat(raw.origin, " zip = ", zip, ": a zip group needs two or more parameters joined by '+', e.g. zip = depth+width"));
+      throw config_error(
+          cat(raw.origin, " zip = ", zip,
+              ": a zip group needs two or more parameters joined by '+', e.g. zip = depth+width"));
     for (const std::size_t i : members)
       if (spec.values[i].size() != spec.values[members[0]].size())
         throw config_error(cat(raw.origin, " zip = ", zip, ": ", schema[members[0]].name, " has ",
-                               spec.values[members[0]].size(), " values but ", schema[i].name, " has ",
-                               spec.values[i].size(), " — zipped parameters need the same number of values"));
+                               spec.values[members[0]].size(), " values but ", schema[i].name,
+                               " has ", spec.values[i].size(),
+                               " — zipped parameters need the same number of values"));
     std::sort(members.begin(), members.end());
     spec.zips.push_back(members);
   }
   std::sort(spec.zips.begin(), spec.zips.end());
   if (spec.task_count(schema) > (std::size_t{1} << 40))
-    throw config_error(cat(raw.origin, ": the grid has more than 2^40 tasks — split the sweep (--shard) or shorten the axes"));
+    throw config_error(
+        cat(raw.origin,
+            ": the grid has more than 2^40 tasks — split the sweep (--shard) or shorten the axes"));
   return spec;
 }
 
@@ -189,11 +211,13 @@ std::string SweepSpec::canonical_text(const Schema& schema) const {
   std::string out = cat("experiment = ", experiment, "\nsweep_seed = ", sweep_seed, "\n");
   for (const auto& zip : zips) out += cat("zip = ", zip_text(zip, schema), "\n");
   out += "[params]\n";
-  for (std::size_t i = 0; i < schema.size(); ++i) out += cat(schema[i].name, " = ", value_list(values[i]), "\n");
+  for (std::size_t i = 0; i < schema.size(); ++i)
+    out += cat(schema[i].name, " = ", value_list(values[i]), "\n");
   return out;
 }
 
-std::vector<std::string> differing_keys(const SweepSpec& a, const SweepSpec& b, const Schema& schema) {
+std::vector<std::string> differing_keys(const SweepSpec& a, const SweepSpec& b,
+                                        const Schema& schema) {
   std::vector<std::string> keys;
   if (a.experiment != b.experiment) keys.emplace_back("experiment");
   if (a.sweep_seed != b.sweep_seed) keys.emplace_back("sweep_seed");

@@ -7,9 +7,12 @@
 
 namespace nnsweep::grid {
 
-TaskTable::TaskTable(std::string experiment, const config::Schema& schema, const config::SweepSpec& spec,
-                     Resolver resolver)
-    : experiment_(std::move(experiment)), schema_(&schema), axes_(spec.axes(schema)), resolver_(std::move(resolver)) {
+TaskTable::TaskTable(std::string experiment, const config::Schema& schema,
+                     const config::SweepSpec& spec, Resolver resolver)
+    : experiment_(std::move(experiment)),
+      schema_(&schema),
+      axes_(spec.axes(schema)),
+      resolver_(std::move(resolver)) {
   for (const auto& axis : axes_) size_ *= axis.points.size();
 }
 
@@ -27,7 +30,9 @@ config::ParamSet TaskTable::params(std::size_t task) const {
   return set;
 }
 
-std::uint64_t TaskTable::key(std::size_t task) const { return task_key(experiment_, params(task)); }
+std::uint64_t TaskTable::key(std::size_t task) const {
+  return task_key(experiment_, params(task));
+}
 
 std::vector<TaskRange> TaskTable::ranges(std::size_t max_replicas) const {
   const std::size_t seeds = seeds_per_cell();
@@ -52,11 +57,16 @@ void TaskTable::validate() const {
 
 std::string_view status_name(TaskStatus status) {
   switch (status) {
-    case TaskStatus::pending: return "pending";
-    case TaskStatus::done: return "done";
-    case TaskStatus::failed: return "failed";
-    case TaskStatus::diverged: return "diverged";
-    case TaskStatus::timed_out: return "timed_out";
+    case TaskStatus::pending:
+      return "pending";
+    case TaskStatus::done:
+      return "done";
+    case TaskStatus::failed:
+      return "failed";
+    case TaskStatus::diverged:
+      return "diverged";
+    case TaskStatus::timed_out:
+      return "timed_out";
   }
   return "?";
 }

@@ -27,12 +27,18 @@ constexpr std::size_t block_tasks = 65536;  // tasks per write while filling par
 
 Handle file_type(const ColumnSpec& column) {
   switch (column.type) {
-    case ColumnSpec::Type::float64: return Handle(H5Tcopy(H5T_IEEE_F64LE), H5Tclose);
-    case ColumnSpec::Type::int64: return Handle(H5Tcopy(H5T_STD_I64LE), H5Tclose);
-    case ColumnSpec::Type::uint64: return Handle(H5Tcopy(H5T_STD_U64LE), H5Tclose);
-    case ColumnSpec::Type::int32: return Handle(H5Tcopy(H5T_STD_I32LE), H5Tclose);
-    case ColumnSpec::Type::uint8: return Handle(H5Tcopy(H5T_STD_U8LE), H5Tclose);
-    case ColumnSpec::Type::string: return h5::string_type(column.string_size);
+    case ColumnSpec::Type::float64:
+      return Handle(H5Tcopy(H5T_IEEE_F64LE), H5Tclose);
+    case ColumnSpec::Type::int64:
+      return Handle(H5Tcopy(H5T_STD_I64LE), H5Tclose);
+    case ColumnSpec::Type::uint64:
+      return Handle(H5Tcopy(H5T_STD_U64LE), H5Tclose);
+    case ColumnSpec::Type::int32:
+      return Handle(H5Tcopy(H5T_STD_I32LE), H5Tclose);
+    case ColumnSpec::Type::uint8:
+      return Handle(H5Tcopy(H5T_STD_U8LE), H5Tclose);
+    case ColumnSpec::Type::string:
+      return h5::string_type(column.string_size);
   }
   throw io_error("internal: unknown column type");
 }
@@ -41,10 +47,13 @@ class Creator {
  public:
   Creator(const std::string& path, hid_t file) : where_(path), file_(file) {}
 
-  // A contiguous, early-allocated, filled dataset of `rows` (× length) with the column's attributes.
+  // A contiguous, early-allocated, filled dataset of `rows` (× length) with the column's
+  // attributes.
   Handle dataset(hid_t group, const ColumnSpec& column, std::size_t rows, const void* fill) {
     const hsize_t dims[2] = {rows, column.length};
-    Handle space(check(H5Screate_simple(column.length > 0 ? 2 : 1, dims, nullptr), where_, "H5Screate_simple"), H5Sclose);
+    Handle space(check(H5Screate_simple(column.length > 0 ? 2 : 1, dims, nullptr), where_,
+                       "H5Screate_simple"),
+                 H5Sclose);
     const Handle dcpl = h5::plist(H5P_DATASET_CREATE);
     check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), where_, "H5Pset_layout");
     check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), where_, "H5Pset_alloc_time");
@@ -53,11 +62,14 @@ class Creator {
     check(H5Pset_obj_track_times(dcpl.get(), 0), where_, "H5Pset_obj_track_times");
     const Handle type = file_type(column);
     if (fill != nullptr) {
-      const Handle memory = column.type == ColumnSpec::Type::string ? h5::string_type(column.string_size) : Handle();
-      const hid_t fill_type = column.type == ColumnSpec::Type::string ? memory.get() : h5::memory_type(column.type);
+      const Handle memory =
+          column.type == ColumnSpec::Type::string ? h5::string_type(column.string_size) : Handle();
+      const hid_t fill_type =
+          column.type == ColumnSpec::Type::string ? memory.get() : h5::memory_type(column.type);
       check(H5Pset_fill_value(dcpl.get(), fill_type, fill), where_, "H5Pset_fill_value");
     }
-    Handle ds(check(H5Dcreate2(group, column.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    Handle ds(check(H5Dcreate2(group, column.name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                               dcpl.get(), H5P_DEFAULT),
                     where_, ("H5Dcreate2 " + column.name).c_str()),
               H5Dclose);
     const std::string at = where_ + " " + column.name;
@@ -80,7 +92,8 @@ class Creator {
     Handle ds = dataset(group, column, n, nullptr);
     std::vector<std::int64_t> index(n);
     for (std::size_t i = 0; i < n; ++i) index[i] = static_cast<std::int64_t>(i);
-    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()), where_, "H5Dwrite scale");
+    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()), where_,
+          "H5Dwrite scale");
     check(H5DSset_scale(ds.get(), name.c_str()), where_, "H5DSset_scale");
     return ds;
   }
@@ -90,12 +103,16 @@ class Creator {
   }
 
   // Writes rows [first, first + count) of a 1-D dataset from `data` (memory type `type`).
-  void write_rows(hid_t dataset, hid_t type, std::size_t first, std::size_t count, const void* data) {
+  void write_rows(hid_t dataset, hid_t type, std::size_t first, std::size_t count,
+                  const void* data) {
     Handle file_space(check(H5Dget_space(dataset), where_, "H5Dget_space"), H5Sclose);
     const hsize_t start = first, n = count;
-    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr), where_, "H5Sselect_hyperslab");
-    Handle memory_space(check(H5Screate_simple(1, &n, nullptr), where_, "H5Screate_simple"), H5Sclose);
-    check(H5Dwrite(dataset, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), where_, "H5Dwrite");
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr),
+          where_, "H5Sselect_hyperslab");
+    Handle memory_space(check(H5Screate_simple(1, &n, nullptr), where_, "H5Screate_simple"),
+                        H5Sclose);
+    check(H5Dwrite(dataset, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), where_,
+          "H5Dwrite");
   }
 
   const std::string& where() const { return where_; }
@@ -126,20 +143,23 @@ std::vector<ColumnSpec> parameter_columns(const grid::TaskTable& table) {
     const auto params = table.params(cell * table.seeds_per_cell());
     for (std::size_t i = 0; i < columns.size(); ++i)
       if (columns[i].type == ColumnSpec::Type::string)
-        columns[i].string_size = std::max(columns[i].string_size, config::format_value(params.value(i)).size());
+        columns[i].string_size =
+            std::max(columns[i].string_size, config::format_value(params.value(i)).size());
   }
   for (auto& c : columns)
     if (c.type == ColumnSpec::Type::string) c.string_size = std::max<std::size_t>(c.string_size, 1);
   return columns;
 }
 
-void write_parameters(Creator& creator, const grid::TaskTable& table, const std::vector<ColumnSpec>& columns,
-                      const std::vector<Handle>& datasets, hid_t task_key) {
+void write_parameters(Creator& creator, const grid::TaskTable& table,
+                      const std::vector<ColumnSpec>& columns, const std::vector<Handle>& datasets,
+                      hid_t task_key) {
   const std::size_t total = table.size();
   for (std::size_t first = 0; first < total; first += block_tasks) {
     const std::size_t count = std::min(block_tasks, total - first);
     std::vector<std::vector<char>> buffers(columns.size());
-    for (std::size_t i = 0; i < columns.size(); ++i) buffers[i].assign(count * layout::element_size(columns[i]), '\0');
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      buffers[i].assign(count * layout::element_size(columns[i]), '\0');
     std::vector<std::uint64_t> keys(count);
     for (std::size_t t = 0; t < count; ++t) {
       const auto params = table.params(first + t);
@@ -151,8 +171,9 @@ void write_parameters(Creator& creator, const grid::TaskTable& table, const std:
           const std::int64_t v = std::get<std::int64_t>(value);
           std::memcpy(slot, &v, sizeof v);
         } else if (columns[i].type == ColumnSpec::Type::float64) {
-          const double v = std::holds_alternative<double>(value) ? std::get<double>(value)
-                                                                 : static_cast<double>(std::get<std::int64_t>(value));
+          const double v = std::holds_alternative<double>(value)
+                               ? std::get<double>(value)
+                               : static_cast<double>(std::get<std::int64_t>(value));
           std::memcpy(slot, &v, sizeof v);
         } else {
           const std::string text = config::format_value(value);
@@ -161,7 +182,9 @@ void write_parameters(Creator& creator, const grid::TaskTable& table, const std:
       }
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
-      const Handle memory = columns[i].type == ColumnSpec::Type::string ? h5::string_type(columns[i].string_size) : Handle();
+      const Handle memory = columns[i].type == ColumnSpec::Type::string
+                                ? h5::string_type(columns[i].string_size)
+                                : Handle();
       const hid_t type = memory.valid() ? memory.get() : h5::memory_type(columns[i].type);
       creator.write_rows(datasets[i].get(), type, first, count, buffers[i].data());
     }
@@ -183,9 +206,10 @@ void write_flag_attributes(hid_t status, const std::string& where) {
   const std::uint8_t values[] = {0, 1, 2, 3, 4};
   const hsize_t n = 5;
   Handle space(check(H5Screate_simple(1, &n, nullptr), where, "H5Screate_simple"), H5Sclose);
-  Handle attribute(check(H5Acreate2(status, "flag_values", H5T_STD_U8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), where,
-                         "H5Acreate2 flag_values"),
-                   H5Aclose);
+  Handle attribute(
+      check(H5Acreate2(status, "flag_values", H5T_STD_U8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            where, "H5Acreate2 flag_values"),
+      H5Aclose);
   check(H5Awrite(attribute.get(), H5T_NATIVE_UINT8, values), where, "H5Awrite flag_values");
   h5::write_attribute(status, "flag_meanings", "pending done failed diverged timed_out", where);
 }
@@ -205,21 +229,25 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
-void create(const std::string& path, const grid::TaskTable& table, const FileLayout& layout, const Provenance& provenance) {
+void create(const std::string& path, const grid::TaskTable& table, const FileLayout& layout,
+            const Provenance& provenance) {
   h5::quiet_errors();
   if (::access(path.c_str(), F_OK) == 0)
-    throw io_error(cat(path, ": already exists — resume it with --resume, or replace it with --force"));
+    throw io_error(
+        cat(path, ": already exists — resume it with --resume, or replace it with --force"));
   const std::string temporary = path + ".tmp";
   std::remove(temporary.c_str());  // a creation that was killed half-way
 
   const Handle fapl = h5::plist(H5P_FILE_ACCESS);
-  // Superblock v0 (readable by every HDF5 ≥ 1.8) has no "open for writing" flag to clear after a crash.
-  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), path, "H5Pset_libver_bounds");
+  // Superblock v0 (readable by every HDF5 ≥ 1.8) has no "open for writing" flag to clear after a
+  // crash.
+  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), path,
+        "H5Pset_libver_bounds");
   check(H5Pset_file_locking(fapl.get(), 0, 1), path, "H5Pset_file_locking");
   Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!file.valid())
-    throw io_error(cat(path, ": cannot create the results file (", h5::last_error(), ", errno ", std::strerror(errno),
-                       ") — choose a writable path with --out"));
+    throw io_error(cat(path, ": cannot create the results file (", h5::last_error(), ", errno ",
+                       std::strerror(errno), ") — choose a writable path with --out"));
   Creator creator(path, file.get());
   const hid_t root = file.get();
 
@@ -250,12 +278,16 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
     spec.string_size = std::max<std::size_t>(layout.spec_text.size(), 1);
     const Handle type = h5::string_type(spec.string_size);
     Handle space(check(H5Screate(H5S_SCALAR), path, "H5Screate"), H5Sclose);
-    Handle ds(check(H5Dcreate2(root, "spec", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "H5Dcreate2 spec"),
+    Handle ds(check(H5Dcreate2(root, "spec", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                               H5P_DEFAULT),
+                    path, "H5Dcreate2 spec"),
               H5Dclose);
     std::string padded = layout.spec_text;
     padded.resize(spec.string_size, '\0');
-    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()), path, "H5Dwrite spec");
-    h5::write_attribute(ds.get(), "description", "the resolved sweep spec (compared on --resume)", path);
+    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()), path,
+          "H5Dwrite spec");
+    h5::write_attribute(ds.get(), "description", "the resolved sweep spec (compared on --resume)",
+                        path);
   }
 
   const std::size_t tasks = table.size();
@@ -264,7 +296,8 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   std::map<std::string, std::size_t> curve_lengths;
   for (const auto& c : layout.result_columns)
     if (c.length > 0) curve_lengths[c.dim] = std::max(curve_lengths[c.dim], c.length);
-  for (const auto& [dim, length] : curve_lengths) curve_scales.emplace(dim, creator.scale(root, dim, length));
+  for (const auto& [dim, length] : curve_lengths)
+    curve_scales.emplace(dim, creator.scale(root, dim, length));
 
   std::vector<Handle> param_sets;
   for (const auto& c : params) {
@@ -287,7 +320,8 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   write_parameters(creator, table, params, param_sets, task_key.get());
 
   {  // /runs
-    Handle group(check(H5Gcreate2(root, layout::runs_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path, "H5Gcreate2 runs"),
+    Handle group(check(H5Gcreate2(root, layout::runs_group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                       path, "H5Gcreate2 runs"),
                  H5Gclose);
     Handle run_scale = creator.scale(group.get(), layout::run_dim, max_runs);
     for (const auto& c : layout::run_columns()) {
@@ -300,10 +334,12 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   task_key = Handle();
   task_scale = Handle();
   curve_scales.clear();
-  if (file.close() < 0) throw io_error(cat(path, ": closing the new results file failed (", h5::last_error(), ")"));
+  if (file.close() < 0)
+    throw io_error(cat(path, ": closing the new results file failed (", h5::last_error(), ")"));
   fsync_path(temporary, O_RDONLY);
   if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    throw io_error(cat(path, ": cannot rename ", temporary, " into place (", std::strerror(errno), ")"));
+    throw io_error(
+        cat(path, ": cannot rename ", temporary, " into place (", std::strerror(errno), ")"));
   fsync_path(directory_of(path), O_RDONLY | O_DIRECTORY);
 }
 

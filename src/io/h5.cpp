@@ -6,7 +6,9 @@
 
 namespace nnsweep::io::h5 {
 
-void quiet_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void quiet_errors() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 namespace {
 herr_t innermost(unsigned n, const H5E_error2_t* error, void* data) {
@@ -25,12 +27,15 @@ std::string last_error() {
 hid_t check(hid_t value, const std::string& where, const char* what) {
   if (value < 0) {
     const std::string reason = last_error();
-    throw io_error(cat(where, ": ", what, " failed", reason.empty() ? std::string() : cat(" (", reason, ")")));
+    throw io_error(
+        cat(where, ": ", what, " failed", reason.empty() ? std::string() : cat(" (", reason, ")")));
   }
   return value;
 }
 
-Handle plist(hid_t cls) { return Handle(check(H5Pcreate(cls), "HDF5", "H5Pcreate"), H5Pclose); }
+Handle plist(hid_t cls) {
+  return Handle(check(H5Pcreate(cls), "HDF5", "H5Pcreate"), H5Pclose);
+}
 
 Handle string_type(std::size_t size) {
   Handle type(check(H5Tcopy(H5T_C_S1), "HDF5", "H5Tcopy"), H5Tclose);
@@ -41,57 +46,74 @@ Handle string_type(std::size_t size) {
 
 hid_t memory_type(ColumnSpec::Type type) {
   switch (type) {
-    case ColumnSpec::Type::float64: return H5T_NATIVE_DOUBLE;
-    case ColumnSpec::Type::int64: return H5T_NATIVE_INT64;
-    case ColumnSpec::Type::uint64: return H5T_NATIVE_UINT64;
-    case ColumnSpec::Type::int32: return H5T_NATIVE_INT32;
-    case ColumnSpec::Type::uint8: return H5T_NATIVE_UINT8;
-    case ColumnSpec::Type::string: break;
+    case ColumnSpec::Type::float64:
+      return H5T_NATIVE_DOUBLE;
+    case ColumnSpec::Type::int64:
+      return H5T_NATIVE_INT64;
+    case ColumnSpec::Type::uint64:
+      return H5T_NATIVE_UINT64;
+    case ColumnSpec::Type::int32:
+      return H5T_NATIVE_INT32;
+    case ColumnSpec::Type::uint8:
+      return H5T_NATIVE_UINT8;
+    case ColumnSpec::Type::string:
+      break;
   }
   throw io_error("internal: string columns have no fixed memory type");
 }
 
 namespace {
-void write_scalar_attribute(hid_t object, const std::string& name, hid_t type, const void* value, const std::string& where) {
+void write_scalar_attribute(hid_t object, const std::string& name, hid_t type, const void* value,
+                            const std::string& where) {
   Handle space(check(H5Screate(H5S_SCALAR), where, "H5Screate"), H5Sclose);
-  Handle attribute(check(H5Acreate2(object, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), where,
-                         ("H5Acreate2 " + name).c_str()),
-                   H5Aclose);
+  Handle attribute(
+      check(H5Acreate2(object, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), where,
+            ("H5Acreate2 " + name).c_str()),
+      H5Aclose);
   check(H5Awrite(attribute.get(), type, value), where, ("H5Awrite " + name).c_str());
 }
 }  // namespace
 
-void write_attribute(hid_t object, const std::string& name, const std::string& value, const std::string& where) {
+void write_attribute(hid_t object, const std::string& name, const std::string& value,
+                     const std::string& where) {
   const Handle type = string_type(value.size());
   const std::string padded = value.empty() ? std::string(1, '\0') : value;
   write_scalar_attribute(object, name, type.get(), padded.data(), where);
 }
 
-void write_attribute(hid_t object, const std::string& name, std::int64_t value, const std::string& where) {
+void write_attribute(hid_t object, const std::string& name, std::int64_t value,
+                     const std::string& where) {
   write_scalar_attribute(object, name, H5T_STD_I64LE, &value, where);
 }
 
-void write_attribute(hid_t object, const std::string& name, std::uint64_t value, const std::string& where) {
+void write_attribute(hid_t object, const std::string& name, std::uint64_t value,
+                     const std::string& where) {
   write_scalar_attribute(object, name, H5T_STD_U64LE, &value, where);
 }
 
-bool has_attribute(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
+bool has_attribute(hid_t object, const std::string& name) {
+  return H5Aexists(object, name.c_str()) > 0;
+}
 
 std::string read_attribute(hid_t object, const std::string& name, const std::string& where) {
-  Handle attribute(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), where, ("H5Aopen " + name).c_str()), H5Aclose);
+  Handle attribute(
+      check(H5Aopen(object, name.c_str(), H5P_DEFAULT), where, ("H5Aopen " + name).c_str()),
+      H5Aclose);
   Handle type(check(H5Aget_type(attribute.get()), where, "H5Aget_type"), H5Tclose);
   switch (H5Tget_class(type.get())) {
     case H5T_STRING: {
       const std::size_t size = H5Tget_size(type.get());
       std::vector<char> buffer(size + 1, '\0');
       const Handle memory = string_type(size);
-      check(H5Aread(attribute.get(), memory.get(), buffer.data()), where, ("H5Aread " + name).c_str());
+      check(H5Aread(attribute.get(), memory.get(), buffer.data()), where,
+            ("H5Aread " + name).c_str());
       return std::string(buffer.data());
     }
     case H5T_INTEGER: {
       if (H5Tget_sign(type.get()) == H5T_SGN_NONE) {
         std::uint64_t value = 0;
-        check(H5Aread(attribute.get(), H5T_NATIVE_UINT64, &value), where, ("H5Aread " + name).c_str());
+        check(H5Aread(attribute.get(), H5T_NATIVE_UINT64, &value), where,
+              ("H5Aread " + name).c_str());
         return std::to_string(value);
       }
       std::int64_t value = 0;
@@ -100,10 +122,12 @@ std::string read_attribute(hid_t object, const std::string& name, const std::str
     }
     case H5T_FLOAT: {
       double value = 0;
-      check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), where, ("H5Aread " + name).c_str());
+      check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), where,
+            ("H5Aread " + name).c_str());
       return format_number(value);
     }
-    default: throw io_error(cat(where, ": attribute ", name, " has an unsupported type"));
+    default:
+      throw io_error(cat(where, ": attribute ", name, " has an unsupported type"));
   }
 }
 

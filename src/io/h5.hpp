@@ -57,12 +57,15 @@ std::string last_error();
 hid_t check(hid_t value, const std::string& where, const char* what);
 
 Handle plist(hid_t cls);
-Handle string_type(std::size_t size);  // fixed-length, NUL-padded ASCII
+Handle string_type(std::size_t size);      // fixed-length, NUL-padded ASCII
 hid_t memory_type(ColumnSpec::Type type);  // native type (strings: use string_type)
 
-void write_attribute(hid_t object, const std::string& name, const std::string& value, const std::string& where);
-void write_attribute(hid_t object, const std::string& name, std::int64_t value, const std::string& where);
-void write_attribute(hid_t object, const std::string& name, std::uint64_t value, const std::string& where);
+void write_attribute(hid_t object, const std::string& name, const std::string& value,
+                     const std::string& where);
+void write_attribute(hid_t object, const std::string& name, std::int64_t value,
+                     const std::string& where);
+void write_attribute(hid_t object, const std::string& name, std::uint64_t value,
+                     const std::string& where);
 bool has_attribute(hid_t object, const std::string& name);
 // Any numeric or string attribute as text (numbers in canonical decimal form).
 std::string read_attribute(hid_t object, const std::string& name, const std::string& where);

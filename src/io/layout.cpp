@@ -5,8 +5,8 @@
 namespace nnsweep::io::layout {
 
 namespace {
-ColumnSpec column(const char* name, ColumnSpec::Type type, const char* units, const char* description,
-                  std::size_t string_size = 0) {
+ColumnSpec column(const char* name, ColumnSpec::Type type, const char* units,
+                  const char* description, std::size_t string_size = 0) {
   ColumnSpec c;
   c.name = name;
   c.type = type;
@@ -22,10 +22,12 @@ ColumnSpec column(const char* name, ColumnSpec::Type type, const char* units, co
 std::vector<ColumnSpec> metadata_columns() {
   using T = ColumnSpec::Type;
   return {
-      column("task_key", T::uint64, "1", "stable hash of the experiment and the resolved parameters"),
+      column("task_key", T::uint64, "1",
+             "stable hash of the experiment and the resolved parameters"),
       column("status", T::uint8, "1", "0 pending, 1 done, 2 failed, 3 diverged, 4 timed out"),
       column("rank", T::int32, "1", "MPI rank that computed the task (-1 until then)"),
-      column("run", T::int32, "1", "index into /runs of the run that computed the task (-1 until then)"),
+      column("run", T::int32, "1",
+             "index into /runs of the run that computed the task (-1 until then)"),
       column("wall_s", T::float64, "s", "seconds the task took (its share of a packed unit)"),
       column("attempts", T::int32, "1", "times the task was started"),
       column("error", T::string, "", "why the task failed or diverged", error_size),
@@ -55,10 +57,14 @@ std::size_t element_size(const ColumnSpec& column) {
   switch (column.type) {
     case ColumnSpec::Type::float64:
     case ColumnSpec::Type::int64:
-    case ColumnSpec::Type::uint64: return 8;
-    case ColumnSpec::Type::int32: return 4;
-    case ColumnSpec::Type::uint8: return 1;
-    case ColumnSpec::Type::string: return column.string_size;
+    case ColumnSpec::Type::uint64:
+      return 8;
+    case ColumnSpec::Type::int32:
+      return 4;
+    case ColumnSpec::Type::uint8:
+      return 1;
+    case ColumnSpec::Type::string:
+      return column.string_size;
   }
   return 0;
 }

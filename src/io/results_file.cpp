@@ -31,7 +31,9 @@ struct ResultsFile::Impl {
   hid_t dataset(const std::string& name) {
     auto it = datasets.find(name);
     if (it != datasets.end()) return it->second.get();
-    Handle ds(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), path, ("H5Dopen2 " + name).c_str()), H5Dclose);
+    Handle ds(
+        check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), path, ("H5Dopen2 " + name).c_str()),
+        H5Dclose);
     return datasets.emplace(name, std::move(ds)).first->second.get();
   }
 
@@ -56,7 +58,8 @@ struct ResultsFile::Impl {
     } else if (size == 4) {
       c.type = ColumnSpec::Type::int32;
     } else {
-      c.type = H5Tget_sign(type.get()) == H5T_SGN_NONE ? ColumnSpec::Type::uint64 : ColumnSpec::Type::int64;
+      c.type = H5Tget_sign(type.get()) == H5T_SGN_NONE ? ColumnSpec::Type::uint64
+                                                       : ColumnSpec::Type::int64;
     }
     Handle space(check(H5Dget_space(ds), at, "H5Dget_space"), H5Sclose);
     hsize_t dims[2] = {0, 0};
@@ -68,7 +71,8 @@ struct ResultsFile::Impl {
           ds, 1, nullptr,
           [](hid_t, unsigned, hid_t scale_id, void* out) -> herr_t {
             char scale_name[256] = {0};
-            if (H5DSget_scale_name(scale_id, scale_name, sizeof scale_name) > 0) *static_cast<std::string*>(out) = scale_name;
+            if (H5DSget_scale_name(scale_id, scale_name, sizeof scale_name) > 0)
+              *static_cast<std::string*>(out) = scale_name;
             return 1;
           },
           &c.dim);
@@ -85,25 +89,30 @@ struct ResultsFile::Impl {
       std::size_t j = i + 1;
       while (j < sorted.size() && sorted[j] == sorted[j - 1] + 1) ++j;
       const hsize_t start[2] = {sorted[i], 0}, count[2] = {j - i, length == 0 ? 1 : length};
-      check(H5Sselect_hyperslab(space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr), path, "H5Sselect_hyperslab");
+      check(H5Sselect_hyperslab(space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr), path,
+            "H5Sselect_hyperslab");
       i = j;
     }
     return space;
   }
 
-  void write(const std::string& name, const std::vector<std::size_t>& sorted, std::size_t length, hid_t type,
-             const void* data) {
+  void write(const std::string& name, const std::vector<std::size_t>& sorted, std::size_t length,
+             hid_t type, const void* data) {
     const hid_t ds = dataset(name);
     Handle file_space = select_rows(ds, sorted, length);
     const hsize_t dims[2] = {sorted.size(), length};
-    Handle memory_space(check(H5Screate_simple(length == 0 ? 1 : 2, dims, nullptr), path, "H5Screate_simple"), H5Sclose);
-    check(H5Dwrite(ds, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path, ("H5Dwrite " + name).c_str());
+    Handle memory_space(
+        check(H5Screate_simple(length == 0 ? 1 : 2, dims, nullptr), path, "H5Screate_simple"),
+        H5Sclose);
+    check(H5Dwrite(ds, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path,
+          ("H5Dwrite " + name).c_str());
   }
 
   template <typename T>
   std::vector<T> read_all(const std::string& name, hid_t type) {
     std::vector<T> out(tasks);
-    check(H5Dread(dataset(name), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path, ("H5Dread " + name).c_str());
+    check(H5Dread(dataset(name), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path,
+          ("H5Dread " + name).c_str());
     return out;
   }
 
@@ -121,11 +130,13 @@ struct ResultsFile::Impl {
   }
 
   void flush_if_serial() {
-    if (access == Access::serial_write) check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), path, "H5Fflush");
+    if (access == Access::serial_write)
+      check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), path, "H5Fflush");
   }
 };
 
-ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm) : impl_(std::make_unique<Impl>()) {
+ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
+    : impl_(std::make_unique<Impl>()) {
   h5::quiet_errors();
   impl_->path = path;
   impl_->access = access;
@@ -150,8 +161,9 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm) 
     throw io_error(cat(path, ": not an nnsweep results file (no schema_version attribute)"));
   const std::string version = h5::read_attribute(root, "schema_version", path);
   if (version != std::to_string(layout::schema_version))
-    throw io_error(cat(path, ": results file schema version ", version, ", this nnsweep reads version ",
-                       layout::schema_version, " — use the nnsweep that wrote it"));
+    throw io_error(cat(path, ": results file schema version ", version,
+                       ", this nnsweep reads version ", layout::schema_version,
+                       " — use the nnsweep that wrote it"));
   impl_->tasks = std::stoull(h5::read_attribute(root, "task_count", path));
   impl_->parameters = split(h5::read_attribute(root, "parameters", path), ',');
   const std::string results = h5::read_attribute(root, "results", path);
@@ -170,16 +182,25 @@ ResultsFile& ResultsFile::operator=(ResultsFile&&) noexcept = default;
 
 void ResultsFile::close() {
   impl_->datasets.clear();
-  if (impl_->file.close() < 0) throw io_error(cat(impl_->path, ": closing the results file failed (", h5::last_error(), ")"));
+  if (impl_->file.close() < 0)
+    throw io_error(cat(impl_->path, ": closing the results file failed (", h5::last_error(), ")"));
 }
 
-const std::string& ResultsFile::path() const { return impl_->path; }
-std::size_t ResultsFile::task_count() const { return impl_->tasks; }
+const std::string& ResultsFile::path() const {
+  return impl_->path;
+}
+std::size_t ResultsFile::task_count() const {
+  return impl_->tasks;
+}
 std::string ResultsFile::attribute(const std::string& name) const {
   return h5::read_attribute(impl_->file.get(), name, impl_->path);
 }
-std::vector<std::string> ResultsFile::parameter_names() const { return impl_->parameters; }
-const std::vector<ColumnSpec>& ResultsFile::result_columns() const { return impl_->results; }
+std::vector<std::string> ResultsFile::parameter_names() const {
+  return impl_->parameters;
+}
+const std::vector<ColumnSpec>& ResultsFile::result_columns() const {
+  return impl_->results;
+}
 
 ColumnInfo ResultsFile::column(const std::string& name) const {
   ColumnInfo info;
@@ -200,7 +221,8 @@ std::string ResultsFile::spec_text() const {
   Handle type(check(H5Dget_type(ds), impl_->path, "H5Dget_type"), H5Tclose);
   std::vector<char> buffer(H5Tget_size(type.get()) + 1, '\0');
   const Handle memory = h5::string_type(buffer.size() - 1);
-  check(H5Dread(ds, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), impl_->path, "H5Dread spec");
+  check(H5Dread(ds, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), impl_->path,
+        "H5Dread spec");
   return std::string(buffer.data());
 }
 
@@ -220,11 +242,13 @@ std::vector<double> ResultsFile::read_numbers(const std::string& name) const {
 
 std::vector<std::string> ResultsFile::read_strings(const std::string& name) const {
   const auto info = column(name);
-  if (info.spec.type != ColumnSpec::Type::string) throw io_error(cat(impl_->path, ": column '", name, "' is not text"));
+  if (info.spec.type != ColumnSpec::Type::string)
+    throw io_error(cat(impl_->path, ": column '", name, "' is not text"));
   const std::size_t size = info.spec.string_size;
   std::vector<char> buffer(impl_->tasks * size);
   const Handle memory = h5::string_type(size);
-  check(H5Dread(impl_->dataset(name), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), impl_->path, "H5Dread");
+  check(H5Dread(impl_->dataset(name), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
+        impl_->path, "H5Dread");
   std::vector<std::string> out(impl_->tasks);
   for (std::size_t t = 0; t < impl_->tasks; ++t) {
     const char* begin = buffer.data() + t * size;
@@ -237,14 +261,18 @@ std::vector<std::vector<double>> ResultsFile::read_curve(const std::string& name
   const auto info = column(name);
   const std::size_t length = info.spec.length;
   std::vector<double> flat(impl_->tasks * std::max<std::size_t>(length, 1));
-  check(H5Dread(impl_->dataset(name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat.data()), impl_->path, "H5Dread");
+  check(
+      H5Dread(impl_->dataset(name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat.data()),
+      impl_->path, "H5Dread");
   std::vector<std::vector<double>> rows(impl_->tasks);
   for (std::size_t t = 0; t < impl_->tasks; ++t)
-    rows[t].assign(flat.begin() + static_cast<std::ptrdiff_t>(t * length), flat.begin() + static_cast<std::ptrdiff_t>((t + 1) * length));
+    rows[t].assign(flat.begin() + static_cast<std::ptrdiff_t>(t * length),
+                   flat.begin() + static_cast<std::ptrdiff_t>((t + 1) * length));
   return rows;
 }
 
-std::vector<grid::TaskRecord> ResultsFile::read_records(const std::vector<std::size_t>& tasks) const {
+std::vector<grid::TaskRecord> ResultsFile::read_records(
+    const std::vector<std::size_t>& tasks) const {
   auto& impl = *impl_;
   std::vector<grid::TaskRecord> records(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -254,10 +282,12 @@ std::vector<grid::TaskRecord> ResultsFile::read_records(const std::vector<std::s
   for (const auto& column : impl.results) {
     const std::size_t length = std::max<std::size_t>(1, column.length);
     std::vector<double> all(impl.tasks * length);
-    check(H5Dread(impl.dataset(column.name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()), impl.path,
-          ("H5Dread " + column.name).c_str());
+    check(H5Dread(impl.dataset(column.name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                  all.data()),
+          impl.path, ("H5Dread " + column.name).c_str());
     for (std::size_t i = 0; i < tasks.size(); ++i)
-      records[i].values.insert(records[i].values.end(), all.begin() + static_cast<std::ptrdiff_t>(tasks[i] * length),
+      records[i].values.insert(records[i].values.end(),
+                               all.begin() + static_cast<std::ptrdiff_t>(tasks[i] * length),
                                all.begin() + static_cast<std::ptrdiff_t>((tasks[i] + 1) * length));
   }
   const auto status = read_status();
@@ -283,13 +313,15 @@ void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
   auto& impl = *impl_;
   std::vector<std::size_t> order(records.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return records[a].task < records[b].task; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return records[a].task < records[b].task; });
   std::vector<std::size_t> rows;
   for (const std::size_t i : order) {
-    if (records[i].task >= impl.tasks) throw io_error(cat(impl.path, ": internal: task ", records[i].task, " out of range"));
+    if (records[i].task >= impl.tasks)
+      throw io_error(cat(impl.path, ": internal: task ", records[i].task, " out of range"));
     if (records[i].values.size() != impl.values_per_record)
-      throw io_error(cat(impl.path, ": internal: a record has ", records[i].values.size(), " values, the file expects ",
-                         impl.values_per_record));
+      throw io_error(cat(impl.path, ": internal: a record has ", records[i].values.size(),
+                         " values, the file expects ", impl.values_per_record));
     rows.push_back(records[i].task);
   }
 
@@ -302,7 +334,8 @@ void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
       const auto first = records[i].values.begin() + static_cast<std::ptrdiff_t>(impl.offsets[c]);
       buffer.insert(buffer.end(), first, first + static_cast<std::ptrdiff_t>(length));
     }
-    impl.write(impl.results[c].name, rows, impl.results[c].length, H5T_NATIVE_DOUBLE, buffer.data());
+    impl.write(impl.results[c].name, rows, impl.results[c].length, H5T_NATIVE_DOUBLE,
+               buffer.data());
   }
   std::vector<std::int32_t> ranks, runs, attempts;
   std::vector<double> walls;
@@ -313,7 +346,8 @@ void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
     runs.push_back(r.run);
     attempts.push_back(r.attempts);
     walls.push_back(r.wall_s);
-    std::memcpy(errors.data() + k * error_size, r.error.data(), std::min(r.error.size(), error_size));
+    std::memcpy(errors.data() + k * error_size, r.error.data(),
+                std::min(r.error.size(), error_size));
   }
   impl.write("rank", rows, 0, H5T_NATIVE_INT32, ranks.data());
   impl.write("run", rows, 0, H5T_NATIVE_INT32, runs.data());
@@ -333,24 +367,28 @@ void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
 std::vector<RunRecord> ResultsFile::read_runs() const {
   auto& impl = *impl_;
   const auto numbers = [&](const char* name, hid_t type, auto* out) {
-    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + name), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out),
+    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + name), type, H5S_ALL,
+                  H5S_ALL, H5P_DEFAULT, out),
           impl.path, "H5Dread runs");
   };
   const auto strings = [&](const ColumnSpec& c) {
     std::vector<char> buffer(max_runs * c.string_size);
     const Handle type = h5::string_type(c.string_size);
-    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + c.name), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                  buffer.data()),
+    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + c.name), type.get(), H5S_ALL,
+                  H5S_ALL, H5P_DEFAULT, buffer.data()),
           impl.path, "H5Dread runs");
     std::vector<std::string> out(max_runs);
-    for (std::size_t r = 0; r < max_runs; ++r) out[r].assign(buffer.data() + r * c.string_size, strnlen(buffer.data() + r * c.string_size, c.string_size));
+    for (std::size_t r = 0; r < max_runs; ++r)
+      out[r].assign(buffer.data() + r * c.string_size,
+                    strnlen(buffer.data() + r * c.string_size, c.string_size));
     return out;
   };
   std::map<std::string, std::vector<std::string>> text;
   for (const auto& c : layout::run_columns())
     if (c.type == ColumnSpec::Type::string) text[c.name] = strings(c);
   std::vector<std::int64_t> sizes(max_runs), done(max_runs), exits(max_runs);
-  std::vector<double> makespan(max_runs), busy_total(max_runs), busy_max(max_runs), balance(max_runs);
+  std::vector<double> makespan(max_runs), busy_total(max_runs), busy_max(max_runs),
+      balance(max_runs);
   numbers("mpi_size", H5T_NATIVE_INT64, sizes.data());
   numbers("tasks_done", H5T_NATIVE_INT64, done.data());
   numbers("exit_code", H5T_NATIVE_INT64, exits.data());
@@ -361,8 +399,15 @@ std::vector<RunRecord> ResultsFile::read_runs() const {
   std::vector<RunRecord> runs;
   for (std::size_t r = 0; r < max_runs && sizes[r] > 0; ++r) {
     RunRecord run;
-    run.start = {text["started_utc"][r], text["hostname"][r], text["slurm_job_id"][r], text["command_line"][r], text["io_mode"][r], sizes[r]};
-    run.end = {text["finished_utc"][r], done[r], makespan[r], busy_total[r], busy_max[r], balance[r], exits[r]};
+    run.start = {text["started_utc"][r],  text["hostname"][r], text["slurm_job_id"][r],
+                 text["command_line"][r], text["io_mode"][r],  sizes[r]};
+    run.end = {text["finished_utc"][r],
+               done[r],
+               makespan[r],
+               busy_total[r],
+               busy_max[r],
+               balance[r],
+               exits[r]};
     runs.push_back(run);
   }
   return runs;
@@ -371,8 +416,9 @@ std::vector<RunRecord> ResultsFile::read_runs() const {
 int ResultsFile::begin_run(const RunStart& start) {
   auto& impl = *impl_;
   std::vector<std::int64_t> sizes(max_runs);
-  check(H5Dread(impl.dataset("runs/mpi_size"), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, sizes.data()), impl.path,
-        "H5Dread runs/mpi_size");
+  check(H5Dread(impl.dataset("runs/mpi_size"), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                sizes.data()),
+        impl.path, "H5Dread runs/mpi_size");
   const auto free_row = std::find(sizes.begin(), sizes.end(), 0);
   if (free_row == sizes.end()) return -1;
   const int run = static_cast<int>(free_row - sizes.begin());

@@ -10,10 +10,15 @@ struct Named {
   ActivationKind kind;
 };
 constexpr Named table[] = {
-    {"identity", ActivationKind::identity}, {"relu", ActivationKind::relu},
-    {"leaky_relu", ActivationKind::leaky_relu}, {"tanh", ActivationKind::tanh},
-    {"softplus", ActivationKind::softplus}, {"sigmoid", ActivationKind::sigmoid},
-    {"erf", ActivationKind::erf}, {"gelu", ActivationKind::gelu}, {"g", ActivationKind::g},
+    {"identity", ActivationKind::identity},
+    {"relu", ActivationKind::relu},
+    {"leaky_relu", ActivationKind::leaky_relu},
+    {"tanh", ActivationKind::tanh},
+    {"softplus", ActivationKind::softplus},
+    {"sigmoid", ActivationKind::sigmoid},
+    {"erf", ActivationKind::erf},
+    {"gelu", ActivationKind::gelu},
+    {"g", ActivationKind::g},
 };
 }  // namespace
 
@@ -36,20 +41,27 @@ std::string_view activation_name(ActivationKind kind) {
 Activation parse_activation(std::string_view name, double alpha) {
   if (name == "linear") return {ActivationKind::identity, 0};
   for (const auto& entry : table)
-    if (name == entry.name) return {entry.kind, entry.kind == ActivationKind::leaky_relu ? alpha : 0};
-  throw config_error(cat("activation = ", name, ": unknown activation — use one of ", join(activation_names(), ", ")));
+    if (name == entry.name)
+      return {entry.kind, entry.kind == ActivationKind::leaky_relu ? alpha : 0};
+  throw config_error(cat("activation = ", name, ": unknown activation — use one of ",
+                         join(activation_names(), ", ")));
 }
 
 bool is_homogeneous(ActivationKind kind) {
-  return kind == ActivationKind::identity || kind == ActivationKind::relu || kind == ActivationKind::leaky_relu;
+  return kind == ActivationKind::identity || kind == ActivationKind::relu ||
+         kind == ActivationKind::leaky_relu;
 }
 
 double negative_slope(const Activation& a) {
   switch (a.kind) {
-    case ActivationKind::identity: return 1;
-    case ActivationKind::relu: return 0;
-    case ActivationKind::leaky_relu: return a.alpha;
-    default: throw error(cat("internal: ", activation_name(a.kind), " is not piecewise linear"));
+    case ActivationKind::identity:
+      return 1;
+    case ActivationKind::relu:
+      return 0;
+    case ActivationKind::leaky_relu:
+      return a.alpha;
+    default:
+      throw error(cat("internal: ", activation_name(a.kind), " is not piecewise linear"));
   }
 }
 

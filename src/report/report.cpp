@@ -46,7 +46,8 @@ Groups group_tasks(const io::ResultsFile& file, const std::vector<std::string>& 
   for (const auto& name : by) {
     const auto params = file.parameter_names();
     if (std::find(params.begin(), params.end(), name) == params.end())
-      throw config_error(cat("--by ", name, ": not a parameter of this file (parameters: ", join(params, ", "), ")"));
+      throw config_error(cat(
+          "--by ", name, ": not a parameter of this file (parameters: ", join(params, ", "), ")"));
     columns.push_back(column_text(file, name));
   }
   Groups groups;
@@ -79,9 +80,15 @@ std::string format_short(double v, Style style = Style::short_) {
   if (!std::isfinite(v)) return "";
   char buffer[32];
   switch (style) {
-    case Style::short_: std::snprintf(buffer, sizeof buffer, "%.6g", v); break;
-    case Style::full: std::snprintf(buffer, sizeof buffer, "%.17g", v); break;
-    case Style::signed2: std::snprintf(buffer, sizeof buffer, "%+.2f", v); break;
+    case Style::short_:
+      std::snprintf(buffer, sizeof buffer, "%.6g", v);
+      break;
+    case Style::full:
+      std::snprintf(buffer, sizeof buffer, "%.17g", v);
+      break;
+    case Style::signed2:
+      std::snprintf(buffer, sizeof buffer, "%+.2f", v);
+      break;
   }
   return buffer;
 }
@@ -107,17 +114,21 @@ std::vector<std::string> metric_names(const io::ResultsFile& file) {
   return out;
 }
 
-std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vector<std::string>& by,
+std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
+                                     const std::vector<std::string>& by,
                                      const std::vector<std::string>& metrics) {
   const auto groups = group_tasks(file, by);
   const auto status = file.read_status();
   std::vector<CellStatistic> out;
   for (const auto& metric : metrics) {
     if (!has_column(file, metric))
-      throw config_error(cat("--metrics ", metric, ": no such metric (metrics: ", join(metric_names(file), ", "), ")"));
+      throw config_error(cat("--metrics ", metric,
+                             ": no such metric (metrics: ", join(metric_names(file), ", "), ")"));
     const auto values = file.read_numbers(metric);
-    const auto sems = has_column(file, metric + "_sem") ? file.read_numbers(metric + "_sem") : std::vector<double>{};
-    const auto theory = has_column(file, "theory_" + metric) ? file.read_numbers("theory_" + metric) : std::vector<double>{};
+    const auto sems = has_column(file, metric + "_sem") ? file.read_numbers(metric + "_sem")
+                                                        : std::vector<double>{};
+    const auto theory = has_column(file, "theory_" + metric) ? file.read_numbers("theory_" + metric)
+                                                             : std::vector<double>{};
     for (std::size_t g = 0; g < groups.keys.size(); ++g) {
       CellStatistic s;
       s.cell = groups.keys[g];
@@ -128,13 +139,19 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vec
       bool theory_constant = true;
       for (const std::size_t t : groups.tasks[g]) {
         if (!theory.empty()) {
-          if (std::isnan(predicted)) predicted = theory[t];
-          else if (predicted != theory[t] && !std::isnan(theory[t])) theory_constant = false;
+          if (std::isnan(predicted))
+            predicted = theory[t];
+          else if (predicted != theory[t] && !std::isnan(theory[t]))
+            theory_constant = false;
         }
-        if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) || !std::isfinite(values[t])) continue;
+        if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) ||
+            !std::isfinite(values[t]))
+          continue;
         m.add(values[t]);
-        if (own_known && std::isfinite(sems[t])) own_variance += sems[t] * sems[t];
-        else own_known = false;
+        if (own_known && std::isfinite(sems[t]))
+          own_variance += sems[t] * sems[t];
+        else
+          own_known = false;
       }
       s.count = static_cast<std::size_t>(m.count());
       s.mean = m.mean();
@@ -142,7 +159,8 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vec
       // the spread is too noisy to judge a z-score by; with heavy tails the per-task errors are
       // optimistic.
       const double between = s.count >= 2 ? m.sem() : nan;
-      const double within = own_known && s.count > 0 ? std::sqrt(own_variance) / static_cast<double>(s.count) : nan;
+      const double within =
+          own_known && s.count > 0 ? std::sqrt(own_variance) / static_cast<double>(s.count) : nan;
       s.sem = std::fmax(between, within);
       s.theory = theory_constant ? predicted : nan;
       s.z = std::isfinite(s.theory) && s.sem > 0 ? (s.mean - s.theory) / s.sem : nan;
@@ -158,13 +176,16 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vec
   return out;
 }
 
-Table statistics_table(const std::vector<CellStatistic>& statistics, const std::vector<std::string>& by, Format format) {
+Table statistics_table(const std::vector<CellStatistic>& statistics,
+                       const std::vector<std::string>& by, Format format) {
   Table table;
   table.headers = by;
   if (format == Format::csv) {
-    for (const char* h : {"metric", "n", "mean", "sem", "theory", "z"}) table.headers.emplace_back(h);
+    for (const char* h : {"metric", "n", "mean", "sem", "theory", "z"})
+      table.headers.emplace_back(h);
   } else {
-    for (const char* h : {"metric", "n", "mean ± sem", "theory", "z"}) table.headers.emplace_back(h);
+    for (const char* h : {"metric", "n", "mean ± sem", "theory", "z"})
+      table.headers.emplace_back(h);
   }
   table.numeric.assign(table.headers.size(), false);
   for (std::size_t i = by.size() + 1; i < table.headers.size(); ++i) table.numeric[i] = true;
@@ -187,13 +208,15 @@ Table statistics_table(const std::vector<CellStatistic>& statistics, const std::
   return table;
 }
 
-std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by, Format format) {
+std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by,
+                        Format format) {
   const auto status = file.read_status();
   constexpr int kinds = 5;
   const auto counts_table = [&](const std::vector<std::string>& keys, const Groups& groups) {
     Table table;
     table.headers = keys;
-    for (int k = 0; k < kinds; ++k) table.headers.emplace_back(grid::status_name(static_cast<grid::TaskStatus>(k)));
+    for (int k = 0; k < kinds; ++k)
+      table.headers.emplace_back(grid::status_name(static_cast<grid::TaskStatus>(k)));
     table.headers.emplace_back("total");
     table.numeric.assign(table.headers.size(), true);
     for (std::size_t i = 0; i < keys.size(); ++i) table.numeric[i] = false;
@@ -207,7 +230,8 @@ std::string status_text(const io::ResultsFile& file, const std::vector<std::stri
     }
     return render(table, format);
   };
-  std::string out = cat(file.path(), ": experiment ", file.attribute("experiment"), ", ", file.task_count(), " tasks\n\n");
+  std::string out = cat(file.path(), ": experiment ", file.attribute("experiment"), ", ",
+                        file.task_count(), " tasks\n\n");
   out += counts_table({}, group_tasks(file, {}));
   for (const auto& name : by) out += "\n" + counts_table({name}, group_tasks(file, {name}));
 
@@ -215,11 +239,18 @@ std::string status_text(const io::ResultsFile& file, const std::vector<std::stri
   std::size_t listed = 0, failed = 0;
   std::string failures;
   for (std::size_t t = 0; t < status.size(); ++t) {
-    if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::failed) && status[t] != static_cast<std::uint8_t>(grid::TaskStatus::diverged)) continue;
+    if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::failed) &&
+        status[t] != static_cast<std::uint8_t>(grid::TaskStatus::diverged))
+      continue;
     ++failed;
-    if (listed++ < 20) failures += cat("  task ", t, " (", grid::status_name(static_cast<grid::TaskStatus>(status[t])), "): ", errors[t], "\n");
+    if (listed++ < 20)
+      failures +=
+          cat("  task ", t, " (", grid::status_name(static_cast<grid::TaskStatus>(status[t])),
+              "): ", errors[t], "\n");
   }
-  if (failed > 0) out += cat("\nfailed or diverged tasks (", failed, "):\n", failures, failed > 20 ? "  ...\n" : "");
+  if (failed > 0)
+    out +=
+        cat("\nfailed or diverged tasks (", failed, "):\n", failures, failed > 20 ? "  ...\n" : "");
   return out;
 }
 

@@ -58,7 +58,8 @@ std::string render(const Table& table, Format format) {
   if (format == Format::markdown) {
     out += "|";
     for (std::size_t i = 0; i < n; ++i)
-      out += (i < table.numeric.size() && table.numeric[i] ? std::string(width[i] + 1, '-') + ":|" : std::string(width[i] + 2, '-') + "|");
+      out += (i < table.numeric.size() && table.numeric[i] ? std::string(width[i] + 1, '-') + ":|"
+                                                           : std::string(width[i] + 2, '-') + "|");
     out += "\n";
   }
   for (const auto& row : table.rows) out += line(row);

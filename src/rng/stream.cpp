@@ -9,7 +9,8 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-Stream::Stream(std::uint64_t sweep_seed, std::uint64_t stream_key, std::uint64_t replica, Purpose purpose) {
+Stream::Stream(std::uint64_t sweep_seed, std::uint64_t stream_key, std::uint64_t replica,
+               Purpose purpose) {
   // Philox4x32 has a 64-bit key: fold (sweep seed, stream key) into it; the replica and the
   // purpose take the high half of the 128-bit counter, the block index the low half.
   const std::uint64_t key = splitmix64(sweep_seed ^ splitmix64(stream_key));
@@ -39,14 +40,19 @@ std::uint64_t Stream::next_u64() {
   return low | (static_cast<std::uint64_t>(next_u32()) << 32);
 }
 
-double Stream::uniform() { return to_unit_double(next_u64()); }
-float Stream::uniform_float() { return to_unit_float(next_u32()); }
+double Stream::uniform() {
+  return to_unit_double(next_u64());
+}
+float Stream::uniform_float() {
+  return to_unit_float(next_u32());
+}
 
 std::uint64_t Stream::below(std::uint64_t n) {
   // Lemire's method would be faster; plain rejection keeps the stream consumption obvious.
   const std::uint64_t limit = n == 0 ? 0 : (~std::uint64_t{0} / n) * n;
   std::uint64_t x = 0;
-  do x = next_u64(); while (x >= limit);
+  do x = next_u64();
+  while (x >= limit);
   return x % n;
 }
 

@@ -18,7 +18,8 @@ ProgressStyle parse_progress_style(const std::string& text) {
 
 Progress::Progress(ProgressStyle style, double log_interval_s)
     : interval_(log_interval_s), start_(std::chrono::steady_clock::now()), last_(start_) {
-  bar_ = style == ProgressStyle::bar || (style == ProgressStyle::automatic && ::isatty(STDERR_FILENO) == 1);
+  bar_ = style == ProgressStyle::bar ||
+         (style == ProgressStyle::automatic && ::isatty(STDERR_FILENO) == 1);
   quiet_ = style == ProgressStyle::none;
   if (bar_) interval_ = 0.2;
 }
@@ -28,15 +29,18 @@ std::string Progress::line(const ProgressState& s, double elapsed) const {
   const double rate = elapsed > 0 ? static_cast<double>(s.done) / elapsed : 0;
   const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : -1;
   char buffer[256];
-  std::snprintf(buffer, sizeof buffer, "%zu/%zu tasks (%.1f%% of cost) · %zu failed · %zu diverged · %.3g tasks/s · elapsed %s · ETA %s",
-                s.done, s.total, 100 * fraction, s.failed, s.diverged, rate, format_duration(elapsed).c_str(),
-                s.done == 0 ? "?" : format_duration(eta).c_str());
+  std::snprintf(buffer, sizeof buffer,
+                "%zu/%zu tasks (%.1f%% of cost) · %zu failed · %zu diverged · %.3g tasks/s · "
+                "elapsed %s · ETA %s",
+                s.done, s.total, 100 * fraction, s.failed, s.diverged, rate,
+                format_duration(elapsed).c_str(), s.done == 0 ? "?" : format_duration(eta).c_str());
   std::string out = buffer;
   if (s.seconds_left >= 0) out += cat(" · time left ", format_duration(s.seconds_left));
   if (!bar_) return out;
   constexpr int width = 24;
   const int filled = static_cast<int>(fraction * width + 0.5);
-  return "[" + std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(width - filled), '.') + "] " + out;
+  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+         std::string(static_cast<std::size_t>(width - filled), '.') + "] " + out;
 }
 
 void Progress::update(const ProgressState& state, bool force) {

@@ -1,11 +1,11 @@
 #include "nnsweep/sched/scheduler.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <boost/mpi/collectives.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -34,7 +34,9 @@ constexpr int tag_report = 1;
 constexpr int tag_assign = 2;
 constexpr std::size_t max_bundle = 4096;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // A unit handed out, with rank 0's identifier for it.
 struct Assigned {
@@ -82,10 +84,18 @@ Counts count(const std::vector<grid::TaskRecord>& records) {
   Counts c;
   for (const auto& r : records) {
     switch (static_cast<grid::TaskStatus>(r.status)) {
-      case grid::TaskStatus::done: ++c.done; break;
-      case grid::TaskStatus::failed: ++c.failed; break;
-      case grid::TaskStatus::diverged: ++c.diverged; break;
-      default: ++c.other; break;
+      case grid::TaskStatus::done:
+        ++c.done;
+        break;
+      case grid::TaskStatus::failed:
+        ++c.failed;
+        break;
+      case grid::TaskStatus::diverged:
+        ++c.diverged;
+        break;
+      default:
+        ++c.other;
+        break;
     }
   }
   return c;
@@ -96,7 +106,8 @@ Counts count(const std::vector<grid::TaskRecord>& records) {
 // at the time limit. Kernels poll the flag between packs; MPI is never touched here.
 class UnitWatch {
  public:
-  UnitWatch(const Options& options, Clock::time_point start) : options_(options), start_(start), thread_([this] { loop(); }) {}
+  UnitWatch(const Options& options, Clock::time_point start)
+      : options_(options), start_(start), thread_([this] { loop(); }) {}
   ~UnitWatch() {
     quit_.store(true);
     thread_.join();
@@ -121,7 +132,8 @@ class UnitWatch {
       const double now = seconds_since(start_);
       const double remaining = predicted_s_.load() - (now - unit_start_.load());
       const int stops = stop_requests();
-      if (stops >= 2 || (stops == 1 && remaining > options_.grace_s) || now > options_.time_limit_s) cancel_.store(true);
+      if (stops >= 2 || (stops == 1 && remaining > options_.grace_s) || now > options_.time_limit_s)
+        cancel_.store(true);
     }
   }
 
@@ -134,8 +146,8 @@ class UnitWatch {
 
 // Runs one unit and stamps its records with the rank and their share of the time; records
 // left pending by a cancelled kernel become timed_out.
-std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assigned& a, int rank, UnitWatch& watch,
-                                           Finished& finished) {
+std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assigned& a, int rank,
+                                           UnitWatch& watch, Finished& finished) {
   const auto start = Clock::now();
   watch.begin(a.predicted_s);
   auto records = execute(a.unit, watch.cancel());
@@ -156,7 +168,8 @@ std::vector<grid::TaskRecord> execute_unit(const Executor& execute, const Assign
 // Rank 0's own compute thread: kernels never block dispatch. It never calls MPI.
 class LocalWorker {
  public:
-  LocalWorker(const Executor& execute, UnitWatch& watch) : execute_(execute), watch_(watch), thread_([this] { loop(); }) {}
+  LocalWorker(const Executor& execute, UnitWatch& watch)
+      : execute_(execute), watch_(watch), thread_([this] { loop(); }) {}
   ~LocalWorker() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -180,7 +193,8 @@ class LocalWorker {
     return inbox_.empty() && !busy_;
   }
   // Finished units and their records since the last call; waits up to `timeout` for one.
-  std::vector<std::pair<Finished, std::vector<grid::TaskRecord>>> collect(std::chrono::microseconds timeout) {
+  std::vector<std::pair<Finished, std::vector<grid::TaskRecord>>> collect(
+      std::chrono::microseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     wake_main_.wait_for(lock, timeout, [this] { return !outbox_.empty(); });
     return std::exchange(outbox_, {});
@@ -225,7 +239,8 @@ class LocalWorker {
   std::thread thread_;
 };
 
-Summary run_worker(const mpi::communicator& comm, const Executor& execute, ResultSink& sink, const Options& options) {
+Summary run_worker(const mpi::communicator& comm, const Executor& execute, ResultSink& sink,
+                   const Options& options) {
   Summary summary;
   double busy = 0;
   UnitWatch watch(options, Clock::now());
@@ -260,15 +275,23 @@ Summary run_worker(const mpi::communicator& comm, const Executor& execute, Resul
 
 class Dispatcher {
  public:
-  Dispatcher(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute, ResultSink& sink,
-             const Options& options)
-      : comm_(comm), units_(std::move(units)), sink_(sink), options_(options), start_(Clock::now()),
-        watch_(options, start_), local_(execute, watch_), progress_(options.progress, options.progress_interval_s),
-        busy_(static_cast<std::size_t>(comm.size()), 0.0), seconds_per_cost_(options.seconds_per_cost) {
+  Dispatcher(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute,
+             ResultSink& sink, const Options& options)
+      : comm_(comm),
+        units_(std::move(units)),
+        sink_(sink),
+        options_(options),
+        start_(Clock::now()),
+        watch_(options, start_),
+        local_(execute, watch_),
+        progress_(options.progress, options.progress_interval_s),
+        busy_(static_cast<std::size_t>(comm.size()), 0.0),
+        seconds_per_cost_(options.seconds_per_cost) {
     // Longest processing time first; ties in task order, so the schedule is reproducible.
     std::vector<std::size_t> order(units_.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return units_[a].cost > units_[b].cost; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return units_[a].cost > units_[b].cost; });
     queue_.assign(order.begin(), order.end());
     for (const auto& u : units_) {
       state_.total += u.count;
@@ -306,7 +329,8 @@ class Dispatcher {
           local_.assign(std::move(bundle));
         }
       }
-      state_.seconds_left = std::isfinite(options_.time_limit_s) ? options_.time_limit_s - seconds_since(start_) : -1;
+      state_.seconds_left =
+          std::isfinite(options_.time_limit_s) ? options_.time_limit_s - seconds_since(start_) : -1;
       progress_.update(state_);
       if (active == 0 && local_done && local_.idle()) break;
       for (auto& [finished, records] : local_.collect(std::chrono::microseconds(1000))) {
@@ -320,7 +344,10 @@ class Dispatcher {
     summary_.makespan_s = seconds_since(start_);
     summary_.busy_s = busy_;
     const double busy_total = std::accumulate(busy_.begin(), busy_.end(), 0.0);
-    summary_.load_balance = summary_.makespan_s > 0 ? busy_total / (static_cast<double>(comm_.size()) * summary_.makespan_s) : 1;
+    summary_.load_balance =
+        summary_.makespan_s > 0
+            ? busy_total / (static_cast<double>(comm_.size()) * summary_.makespan_s)
+            : 1;
     summary_.tasks_done = state_.done;
     summary_.failed = state_.failed;
     summary_.diverged = state_.diverged;
@@ -340,7 +367,8 @@ class Dispatcher {
     // Refine seconds per unit of cost from what was measured (cost models are rough).
     measured_cost_ += unit.cost;
     measured_seconds_ += f.wall_s;
-    if (measured_cost_ > 0 && measured_seconds_ > 0) seconds_per_cost_ = measured_seconds_ / measured_cost_;
+    if (measured_cost_ > 0 && measured_seconds_ > 0)
+      seconds_per_cost_ = measured_seconds_ / measured_cost_;
   }
 
   bool fits(std::size_t id) const {
@@ -351,8 +379,10 @@ class Dispatcher {
   std::vector<Assigned> take_bundle() {
     std::vector<Assigned> bundle;
     double predicted = 0;
-    const double target = std::max(options_.bundle_seconds, options_.bundle_seconds_per_rank * comm_.size());
-    while (!stopping_ && !queue_.empty() && bundle.size() < max_bundle && (bundle.empty() || predicted < target)) {
+    const double target =
+        std::max(options_.bundle_seconds, options_.bundle_seconds_per_rank * comm_.size());
+    while (!stopping_ && !queue_.empty() && bundle.size() < max_bundle &&
+           (bundle.empty() || predicted < target)) {
       std::size_t id = queue_.front();
       if (fits(id)) {
         queue_.pop_front();
@@ -402,8 +432,8 @@ double simulate_makespan(std::vector<double> seconds, std::size_t ranks) {
   return *std::max_element(finish.begin(), finish.end());
 }
 
-Summary run(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute, ResultSink& sink,
-            const Options& options) {
+Summary run(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute,
+            ResultSink& sink, const Options& options) {
   if (comm.rank() != 0) return run_worker(comm, execute, sink, options);
   return Dispatcher(comm, std::move(units), execute, sink, options).run();
 }

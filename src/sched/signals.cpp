@@ -13,7 +13,8 @@ static_assert(std::atomic<int>::is_always_lock_free, "signal handlers need lock-
 
 extern "C" void on_stop_signal(int signal) {
   last_signal.store(signal, std::memory_order_relaxed);
-  if (requests.fetch_add(1, std::memory_order_relaxed) >= 1) cancel.store(true, std::memory_order_relaxed);
+  if (requests.fetch_add(1, std::memory_order_relaxed) >= 1)
+    cancel.store(true, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -25,10 +26,18 @@ void install_stop_handlers() {
   for (int signal : {SIGTERM, SIGUSR1, SIGINT}) sigaction(signal, &action, nullptr);
 }
 
-int stop_requests() { return requests.load(std::memory_order_relaxed); }
-const std::atomic<bool>& cancel_flag() { return cancel; }
-int signal_number() { return last_signal.load(std::memory_order_relaxed); }
-void request_stop(int signal) { on_stop_signal(signal); }
+int stop_requests() {
+  return requests.load(std::memory_order_relaxed);
+}
+const std::atomic<bool>& cancel_flag() {
+  return cancel;
+}
+int signal_number() {
+  return last_signal.load(std::memory_order_relaxed);
+}
+void request_stop(int signal) {
+  on_stop_signal(signal);
+}
 void reset_stop_requests() {
   requests.store(0);
   last_signal.store(0);

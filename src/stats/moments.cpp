@@ -35,7 +35,8 @@ void Moments::merge(const Moments& other) {
   const double m2 = m2_ + other.m2_ + d2 * na * nb / n;
   const double m3 = m3_ + other.m3_ + d2 * d * na * nb * (na - nb) / (n * n) +
                     3 * d * (na * other.m2_ - nb * m2_) / n;
-  const double m4 = m4_ + other.m4_ + d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
+  const double m4 = m4_ + other.m4_ +
+                    d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
                     6 * d2 * (na * na * other.m2_ + nb * nb * m2_) / (n * n) +
                     4 * d * (na * other.m3_ - nb * m3_) / n;
   mean_ += d * nb / n;
@@ -45,17 +46,25 @@ void Moments::merge(const Moments& other) {
   n_ += other.n_;
 }
 
-double Moments::variance() const { return n_ > 1 ? m2_ / static_cast<double>(n_ - 1) : nan; }
-double Moments::sem() const { return n_ > 1 ? std::sqrt(variance() / static_cast<double>(n_)) : nan; }
+double Moments::variance() const {
+  return n_ > 1 ? m2_ / static_cast<double>(n_ - 1) : nan;
+}
+double Moments::sem() const {
+  return n_ > 1 ? std::sqrt(variance() / static_cast<double>(n_)) : nan;
+}
 
 double Moments::central_moment(int k) const {
   if (n_ == 0) return nan;
   const auto n = static_cast<double>(n_);
   switch (k) {
-    case 2: return m2_ / n;
-    case 3: return m3_ / n;
-    case 4: return m4_ / n;
-    default: return nan;
+    case 2:
+      return m2_ / n;
+    case 3:
+      return m3_ / n;
+    case 4:
+      return m4_ / n;
+    default:
+      return nan;
   }
 }
 
@@ -97,7 +106,9 @@ void CoMoments::merge(const CoMoments& other) {
   n_ += other.n_;
 }
 
-double CoMoments::mean(std::size_t i) const { return n_ > 0 ? mean_[i] : nan; }
+double CoMoments::mean(std::size_t i) const {
+  return n_ > 0 ? mean_[i] : nan;
+}
 
 double CoMoments::covariance(std::size_t i, std::size_t j) const {
   if (n_ < 2) return nan;

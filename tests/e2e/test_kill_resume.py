@@ -27,6 +27,19 @@ KILL_POINTS = int(os.environ.get("NNSWEEP_KILL_POINTS", "6"))
 STARTUP_S = 0.5  # mpirun and MPI start-up before any work
 
 
+def wait_until_gone(group, timeout=30.0):
+    """Wait until every process of the killed job has exited: until then rank 0 still holds the
+    writer lock, and a resume is (rightly) refused."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"processes of group {group} still alive {timeout} s after SIGKILL")
+
+
 def pending_fraction(path):
     if not os.path.exists(path):
         return 1.0
@@ -53,6 +66,7 @@ def test_kill_and_resume_gives_the_uninterrupted_result(nnsweep):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            wait_until_gone(process.pid)
             kills += 1
             if os.path.exists(out):
                 with h5py.File(out, "r") as f:  # opens, and its bookkeeping is readable
@@ -72,6 +86,6 @@ def test_kill_and_resume_gives_the_uninterrupted_result(nnsweep):
     with h5py.File(out, "r") as f:
         used = f["runs/mpi_size"][...] > 0
         exit_codes = f["runs/exit_code"][...][used]
-        assert exit_codes[-1] == 0  # the last run finished; killed ones stay -1
-        assert set(exit_codes[:-1]) <= {-1}
+        assert exit_codes[-1] == 0  # the last run finished; killed ones stay -1 (or 0 when the
+        assert set(exit_codes[:-1]) <= {-1, 0}  # kill landed after the run recorded its end)
     print(f"{kills} kills, {completed} runs finished before their kill instant")

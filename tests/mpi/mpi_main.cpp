@@ -13,6 +13,7 @@ int main(int argc, char* argv[]) {
   std::streambuf* saved = world.rank() == 0 ? nullptr : std::cout.rdbuf(quiet.rdbuf());
   const int failed = Catch::Session().run(argc, argv);
   if (saved != nullptr) std::cout.rdbuf(saved);
-  if (failed != 0 && world.rank() != 0) std::cerr << "[rank " << world.rank() << "]\n" << quiet.str();
+  if (failed != 0 && world.rank() != 0)
+    std::cerr << "[rank " << world.rank() << "]\n" << quiet.str();
   return boost::mpi::all_reduce(world, failed, boost::mpi::maximum<int>());
 }

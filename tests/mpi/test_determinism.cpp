@@ -27,19 +27,23 @@ bool same(double a, double b) {
 }
 
 // Number of (task, column) values that differ between the file and the reference.
-std::size_t differences(const io::ResultsFile& file, const std::vector<std::vector<double>>& reference) {
+std::size_t differences(const io::ResultsFile& file,
+                        const std::vector<std::vector<double>>& reference) {
   std::size_t bad = 0, offset = 0;
   for (const auto& column : file.result_columns()) {
     const std::size_t length = std::max<std::size_t>(1, column.length);
-    const auto rows = column.length > 0 ? file.read_curve(column.name) : std::vector<std::vector<double>>{};
-    const auto scalars = column.length == 0 ? file.read_numbers(column.name) : std::vector<double>{};
+    const auto rows =
+        column.length > 0 ? file.read_curve(column.name) : std::vector<std::vector<double>>{};
+    const auto scalars =
+        column.length == 0 ? file.read_numbers(column.name) : std::vector<double>{};
     for (std::size_t t = 0; t < file.task_count(); ++t)
       for (std::size_t k = 0; k < length; ++k) {
         const double value = column.length > 0 ? rows[t][k] : scalars[t];
         if (!same(value, reference[t][offset + k])) {
           if (bad++ < 5)
-            UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k << "] = " << std::setprecision(17)
-                                      << value << ", kernel alone gives " << reference[t][offset + k]);
+            UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k
+                                      << "] = " << std::setprecision(17) << value
+                                      << ", kernel alone gives " << reference[t][offset + k]);
         }
       }
     offset += length;
@@ -48,24 +52,30 @@ std::size_t differences(const io::ResultsFile& file, const std::vector<std::vect
 }
 
 const char* const specs[] = {
-    "experiment = correlations\nsweep_seed = 5\n[params]\nactivation = relu,tanh\nwidth = 8,24\ndepth = 1,3\n"
+    "experiment = correlations\nsweep_seed = 5\n[params]\nactivation = relu,tanh\nwidth = "
+    "8,24\ndepth = 1,3\n"
     "samples = 300\nn_out = 3\nseed = 0..2\n",
-    "experiment = correlations\nsweep_seed = 6\n[params]\nactivation = leaky_relu,tanh\nwidth = 8,16\ndepth = 2\n"
+    "experiment = correlations\nsweep_seed = 6\n[params]\nactivation = leaky_relu,tanh\nwidth = "
+    "8,16\ndepth = 2\n"
     "samples = 200\nsampler = full_network\nprecision = float,double\nn_out = 2\nseed = 0,1\n",
-    "experiment = linear_teacher\nsweep_seed = 7\n[params]\nwidth = 3\nalpha = 0.1,0.3\nsigma0 = 0.01,1\n"
-    "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = double,float\nseed = 0..5\n",
+    "experiment = linear_teacher\nsweep_seed = 7\n[params]\nwidth = 3\nalpha = 0.1,0.3\nsigma0 = "
+    "0.01,1\n"
+    "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = "
+    "double,float\nseed = 0..5\n",
 };
 
 }  // namespace
 
-TEST_CASE("results do not depend on the rank count, the pack size or the I/O mode", "[mpi][determinism]") {
+TEST_CASE("results do not depend on the rank count, the pack size or the I/O mode",
+          "[mpi][determinism]") {
   const boost::mpi::communicator world;
   for (const char* text : specs) {
     const std::string spec = "spec.ini";
     if (world.rank() == 0) std::ofstream(spec) << text;
     world.barrier();
     REQUIRE(run({"run", spec, "--out", "parallel.h5", "--force", "--progress", "none"}) == 0);
-    REQUIRE(run({"run", spec, "--out", "serial.h5", "--force", "--io", "serial", "--pack", "24", "--progress", "none"}) == 0);
+    REQUIRE(run({"run", spec, "--out", "serial.h5", "--force", "--io", "serial", "--pack", "24",
+                 "--progress", "none"}) == 0);
     if (world.rank() != 0) continue;
 
     const app::Sweep sweep = app::load_sweep(spec, {});
@@ -80,7 +90,8 @@ TEST_CASE("results do not depend on the rank count, the pack size or the I/O mod
     for (const char* name : {"parallel.h5", "serial.h5"}) {
       const io::ResultsFile file(name, io::ResultsFile::Access::read_only);
       const auto status = file.read_status();
-      CHECK(std::count(status.begin(), status.end(), static_cast<std::uint8_t>(grid::TaskStatus::done)) ==
+      CHECK(std::count(status.begin(), status.end(),
+                       static_cast<std::uint8_t>(grid::TaskStatus::done)) ==
             static_cast<std::ptrdiff_t>(file.task_count()));
       CHECK(differences(file, reference) == 0);
     }

@@ -7,7 +7,9 @@
 using namespace nnsweep;
 
 TEST_CASE("activation values match their definitions", "[activation]") {
-  const auto at = [](const char* name, double x, double alpha = 0.1) { return nn::value(nn::parse_activation(name, alpha), x); };
+  const auto at = [](const char* name, double x, double alpha = 0.1) {
+    return nn::value(nn::parse_activation(name, alpha), x);
+  };
   for (double x : {-3.0, -0.7, 0.0, 0.4, 2.5}) {
     CHECK(at("identity", x) == x);
     CHECK(at("linear", x) == x);
@@ -17,8 +19,10 @@ TEST_CASE("activation values match their definitions", "[activation]") {
     CHECK(at("softplus", x) == Approx(std::log1p(std::exp(x))).epsilon(1e-15));
     CHECK(at("sigmoid", x) == Approx(1 / (1 + std::exp(-x))).epsilon(1e-15));
     CHECK(at("erf", x) == std::erf(x));
-    CHECK(at("gelu", x) == Approx(0.5 * x * std::erfc(-x / std::sqrt(2.0))).epsilon(1e-14).margin(1e-16));
-    CHECK(at("g", x) == Approx(1 / (1 + std::exp(-4 * x)) + std::log1p(std::exp(x))).epsilon(1e-15));
+    CHECK(at("gelu", x) ==
+          Approx(0.5 * x * std::erfc(-x / std::sqrt(2.0))).epsilon(1e-14).margin(1e-16));
+    CHECK(at("g", x) ==
+          Approx(1 / (1 + std::exp(-4 * x)) + std::log1p(std::exp(x))).epsilon(1e-15));
   }
 }
 
@@ -40,5 +44,6 @@ TEST_CASE("activation names parse, and bad ones say what is valid", "[activation
   CHECK(nn::is_homogeneous(nn::ActivationKind::leaky_relu));
   CHECK_FALSE(nn::is_homogeneous(nn::ActivationKind::tanh));
   CHECK(nn::negative_slope(nn::parse_activation("identity")) == 1);
-  CHECK_THROWS_WITH(nn::parse_activation("tahn"), Catch::Contains("use one of") && Catch::Contains("tanh"));
+  CHECK_THROWS_WITH(nn::parse_activation("tahn"),
+                    Catch::Contains("use one of") && Catch::Contains("tanh"));
 }

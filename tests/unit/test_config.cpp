@@ -43,9 +43,11 @@ TEST_CASE("axis expressions expand to the documented values", "[config]") {
 }
 
 TEST_CASE("bad axis values name the key, the value and the fix", "[config]") {
-  CHECK_THROWS_WITH(axis("width", "0"), Catch::Contains("width = 0: out of range") && Catch::Contains("[1, 65536]"));
+  CHECK_THROWS_WITH(axis("width", "0"),
+                    Catch::Contains("width = 0: out of range") && Catch::Contains("[1, 65536]"));
   CHECK_THROWS_WITH(axis("width", "abc"), Catch::Contains("not a whole number"));
-  CHECK_THROWS_WITH(axis("depth", "8..1"), Catch::Contains("empty range") && Catch::Contains("1..8"));
+  CHECK_THROWS_WITH(axis("depth", "8..1"),
+                    Catch::Contains("empty range") && Catch::Contains("1..8"));
   CHECK_THROWS_WITH(axis("lr", "0..1"), Catch::Contains("step s"));
   CHECK_THROWS_WITH(axis("width", "3..100 *1.5"), Catch::Contains("not a whole number"));
   CHECK_THROWS_WITH(axis("activation", "tanhh"), Catch::Contains("did you mean 'tanh'"));
@@ -58,7 +60,8 @@ TEST_CASE("spec files resolve with defaults, overrides and zips", "[config]") {
   const std::string text =
       "experiment = demo\nsweep_seed = 7\nzip = depth+width\n[params]\n"
       "width = 32,64,128   # hold L/n fixed\ndepth = 2,4,8\nseed = 0..4\n";
-  const auto spec = resolve(read_spec_text(text, "t.ini", {"lr=0.5", "sweep_seed=9"}), test_schema());
+  const auto spec =
+      resolve(read_spec_text(text, "t.ini", {"lr=0.5", "sweep_seed=9"}), test_schema());
   CHECK(spec.experiment == "demo");
   CHECK(spec.sweep_seed == 9);
   const auto& schema = test_schema();
@@ -75,29 +78,42 @@ TEST_CASE("spec files resolve with defaults, overrides and zips", "[config]") {
 
 TEST_CASE("the canonical text parses back to the same spec", "[config]") {
   const auto& schema = test_schema();
-  const auto spec = resolve(read_spec_text("experiment = demo\nzip=depth+width\n[params]\nwidth=16..64 *2\ndepth=1..3\n", "t", {}), schema);
+  const auto spec = resolve(
+      read_spec_text("experiment = demo\nzip=depth+width\n[params]\nwidth=16..64 *2\ndepth=1..3\n",
+                     "t", {}),
+      schema);
   const auto again = resolve(read_spec_text(spec.canonical_text(schema), "stored", {}), schema);
   CHECK(again.canonical_text(schema) == spec.canonical_text(schema));
   CHECK(differing_keys(spec, again, schema).empty());
-  const auto other = resolve(read_spec_text(spec.canonical_text(schema), "stored", {"lr=0.2", "sweep_seed=3"}), schema);
+  const auto other = resolve(
+      read_spec_text(spec.canonical_text(schema), "stored", {"lr=0.2", "sweep_seed=3"}), schema);
   CHECK(differing_keys(spec, other, schema) == std::vector<std::string>{"sweep_seed", "lr"});
 }
 
 TEST_CASE("spec errors are one line naming key, value and fix", "[config]") {
   CHECK_THAT(error_of("experiment = demo\n[params]\nwidht = 3\n"),
              Catch::Contains("t.ini [params] 'widht': unknown parameter — did you mean 'width'?"));
-  CHECK_THAT(error_of("experiment = demo\nsweepseed = 3\n"), Catch::Contains("did you mean 'sweep_seed'"));
-  CHECK_THAT(error_of("experiment = demo\n[grid]\nwidth = 3\n"), Catch::Contains("[grid]: unknown section"));
+  CHECK_THAT(error_of("experiment = demo\nsweepseed = 3\n"),
+             Catch::Contains("did you mean 'sweep_seed'"));
+  CHECK_THAT(error_of("experiment = demo\n[grid]\nwidth = 3\n"),
+             Catch::Contains("[grid]: unknown section"));
   CHECK_THAT(error_of("[params]\nwidth = 3\n"), Catch::Contains("no experiment"));
   CHECK_THAT(error_of("experiment = demo\n[params]\nwidth =\n"), Catch::Contains("empty item"));
-  CHECK_THAT(error_of("experiment = demo\nzip = depth+width\n[params]\nwidth = 1,2\ndepth = 1,2,3\n"),
-             Catch::Contains("depth has 3 values but width has 2"));
-  CHECK_THAT(error_of("experiment = demo\nzip = seed+width\n"), Catch::Contains("seed cannot be zipped"));
-  CHECK_THAT(error_of("experiment = demo\nzip = width\n"), Catch::Contains("two or more parameters"));
-  CHECK_THAT(error_of("experiment = demo\nthis line has no equals sign\n"), Catch::Contains("key = value"));
-  CHECK_THAT(error_of("experiment = demo\n", {"width"}), Catch::Contains("--set width: expected key=value"));
+  CHECK_THAT(
+      error_of("experiment = demo\nzip = depth+width\n[params]\nwidth = 1,2\ndepth = 1,2,3\n"),
+      Catch::Contains("depth has 3 values but width has 2"));
+  CHECK_THAT(error_of("experiment = demo\nzip = seed+width\n"),
+             Catch::Contains("seed cannot be zipped"));
+  CHECK_THAT(error_of("experiment = demo\nzip = width\n"),
+             Catch::Contains("two or more parameters"));
+  CHECK_THAT(error_of("experiment = demo\nthis line has no equals sign\n"),
+             Catch::Contains("key = value"));
+  CHECK_THAT(error_of("experiment = demo\n", {"width"}),
+             Catch::Contains("--set width: expected key=value"));
   CHECK_THAT(error_of("experiment = demo\nsweep_seed = -1\n"), Catch::Contains("sweep_seed = -1"));
-  CHECK_THAT(error_of("experiment = demo\n[params]\nwidth = 1\nwidth = 2\n"), Catch::Contains("given twice"));
-  for (const auto& message : {error_of("experiment = demo\n[params]\nwidht = 3\n"), error_of("experiment = demo\nzip = seed+width\n")})
+  CHECK_THAT(error_of("experiment = demo\n[params]\nwidth = 1\nwidth = 2\n"),
+             Catch::Contains("given twice"));
+  for (const auto& message : {error_of("experiment = demo\n[params]\nwidht = 3\n"),
+                              error_of("experiment = demo\nzip = seed+width\n")})
     CHECK(message.find('\n') == std::string::npos);
 }

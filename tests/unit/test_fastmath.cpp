@@ -10,7 +10,8 @@ namespace {
 // Error in units of the last place of T, against a long double reference.
 template <typename T>
 double ulp_error(T got, long double want) {
-  if (std::isinf(want) || std::isinf(static_cast<long double>(got))) return got == static_cast<T>(want) ? 0 : 1e30;
+  if (std::isinf(want) || std::isinf(static_cast<long double>(got)))
+    return got == static_cast<T>(want) ? 0 : 1e30;
   const T w = static_cast<T>(want);
   const T ulp = std::nextafter(std::fabs(w), std::numeric_limits<T>::infinity()) - std::fabs(w);
   return static_cast<double>(std::fabs(static_cast<long double>(got) - want) / ulp);
@@ -26,7 +27,8 @@ double max_ulp(F f, R reference, double lo, double hi, int n) {
 }
 }  // namespace
 
-TEMPLATE_TEST_CASE("fastmath exp, log, log1p and tanh are within a few ulp", "[fastmath]", float, double) {
+TEMPLATE_TEST_CASE("fastmath exp, log, log1p and tanh are within a few ulp", "[fastmath]", float,
+                   double) {
   using T = TestType;
   const double e_hi = std::is_same_v<T, float> ? 88.0 : 709.0;
   const auto exp_f = [](T x) { return fastmath::exp(x); };
@@ -63,7 +65,8 @@ TEMPLATE_TEST_CASE("sincos_2pi matches sin and cos of 2πu", "[fastmath]", float
     const T u = static_cast<T>(i / 400000.0L);
     T s, c;
     fastmath::sincos_2pi(u, s, c);
-    const long double angle = 2 * 3.14159265358979323846264338327950288L * static_cast<long double>(u);
+    const long double angle =
+        2 * 3.14159265358979323846264338327950288L * static_cast<long double>(u);
     // Absolute error relative to the ulp of 1 (the values are bounded by 1).
     const double ulp1 = std::numeric_limits<T>::epsilon();
     worst = std::max({worst, static_cast<double>(std::fabs(s - std::sin(angle))) / ulp1,
@@ -72,7 +75,8 @@ TEMPLATE_TEST_CASE("sincos_2pi matches sin and cos of 2πu", "[fastmath]", float
   CHECK(worst <= 2.0);
 }
 
-TEMPLATE_TEST_CASE("vectorized loops give the same bits as scalar calls", "[fastmath]", float, double) {
+TEMPLATE_TEST_CASE("vectorized loops give the same bits as scalar calls", "[fastmath]", float,
+                   double) {
   // Determinism across pack sizes rests on this: a lane's value must not depend on whether the
   // loop it sits in was vectorized.
   using T = TestType;

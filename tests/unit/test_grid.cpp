@@ -10,7 +10,8 @@ using namespace nnsweep;
 namespace {
 grid::TaskTable table(const std::string& params, grid::TaskTable::Resolver resolver = {}) {
   static std::vector<config::SweepSpec> keep;  // the table refers to the schema only
-  const auto spec = config::resolve(config::read_spec_text("experiment = demo\n[params]\n" + params, "t", {}), test_schema());
+  const auto spec = config::resolve(
+      config::read_spec_text("experiment = demo\n[params]\n" + params, "t", {}), test_schema());
   return grid::TaskTable("demo", test_schema(), spec, std::move(resolver));
 }
 }  // namespace
@@ -20,7 +21,8 @@ TEST_CASE("tasks enumerate the product in schema order with seed innermost", "[g
   REQUIRE(t.size() == 24);
   CHECK(t.seeds_per_cell() == 4);
   CHECK(t.cell_count() == 6);
-  // task 0: width 8 depth 1 seed 0; task 5: width 8 depth 2 seed 1; task 23: width 16 depth 3 seed 3
+  // task 0: width 8 depth 1 seed 0; task 5: width 8 depth 2 seed 1; task 23: width 16 depth 3 seed
+  // 3
   CHECK(t.params(0).integer("width") == 8);
   CHECK(t.params(5).integer("depth") == 2);
   CHECK(t.params(5).integer("seed") == 1);

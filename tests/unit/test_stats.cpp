@@ -28,7 +28,8 @@ TEST_CASE("streaming moments equal two-pass moments", "[stats]") {
   const auto x = sample(10000, 3);
   stats::Moments m;
   for (double v : x) m.add(v);
-  for (int k = 2; k <= 4; ++k) CHECK(m.central_moment(k) == Approx(two_pass_central(x, k)).epsilon(1e-10));
+  for (int k = 2; k <= 4; ++k)
+    CHECK(m.central_moment(k) == Approx(two_pass_central(x, k)).epsilon(1e-10));
   CHECK(m.variance() == Approx(two_pass_central(x, 2) * 10000.0 / 9999.0).epsilon(1e-10));
 }
 
@@ -75,7 +76,8 @@ TEST_CASE("co-moments give the sample covariance, and merge", "[stats]") {
   CHECK(a.mean(1) == Approx(my).epsilon(1e-12));
 }
 
-TEST_CASE("the delta-method standard error of a ratio matches its spread over repetitions", "[stats]") {
+TEST_CASE("the delta-method standard error of a ratio matches its spread over repetitions",
+          "[stats]") {
   // R = E[X²]/E[X]² for X ~ Exp(1): R = 2. Repeat 400 estimates of 2000 samples each; the spread of
   // the estimates must match the mean reported sem within sampling error of a 400-sample SD (±15%).
   stats::Moments estimates, reported_sem;

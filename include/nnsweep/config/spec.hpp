@@ -30,7 +30,7 @@ struct RawSpec {
   std::string experiment;
   std::string sweep_seed = "0";
   std::string output;
-  std::vector<std::string> zips;                             // "depth+width"
+  std::vector<std::string> zips;                            // "depth+width"
   std::vector<std::pair<std::string, std::string>> params;  // [params] key, expression (in order)
 };
 
@@ -52,8 +52,8 @@ struct SweepSpec {
   std::string experiment;
   std::uint64_t sweep_seed = 0;
   std::string output;
-  std::vector<std::vector<Value>> values;       // per schema parameter: its axis values
-  std::vector<std::vector<std::size_t>> zips;   // zipped groups (schema indices)
+  std::vector<std::vector<Value>> values;      // per schema parameter: its axis values
+  std::vector<std::vector<std::size_t>> zips;  // zipped groups (schema indices)
 
   // Axes in schema order (a zipped group sits at its first member), `seed` last and innermost.
   std::vector<Axis> axes(const Schema& schema) const;

@@ -37,7 +37,7 @@ enum ExitCode : int {
 }  // namespace nnsweep
 
 // Throws nnsweep::error with the concatenated message parts when `cond` is false.
-#define NNSWEEP_CHECK(cond, ...)                                 \
-  do {                                                           \
+#define NNSWEEP_CHECK(cond, ...)                                      \
+  do {                                                                \
     if (!(cond)) throw ::nnsweep::error(::nnsweep::cat(__VA_ARGS__)); \
   } while (false)

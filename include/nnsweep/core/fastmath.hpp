@@ -116,17 +116,21 @@ inline double log(double x) {
   constexpr double sqrt2 = 1.4142135623730951;
   const std::uint64_t u = detail::bits(x);
   // Exponent field as a double: 2^52 + field, minus 2^52 (no int→double conversion needed).
-  double e = detail::from_bits((u >> 52) | std::uint64_t{0x4330000000000000}) - 4503599627370496.0 - 1023.0;
-  double m = detail::from_bits((u & std::uint64_t{0x000fffffffffffff}) | std::uint64_t{0x3ff0000000000000});  // [1, 2)
+  double e = detail::from_bits((u >> 52) | std::uint64_t{0x4330000000000000}) - 4503599627370496.0 -
+             1023.0;
+  double m = detail::from_bits((u & std::uint64_t{0x000fffffffffffff}) |
+                               std::uint64_t{0x3ff0000000000000});  // [1, 2)
   const bool big = m > sqrt2;
   m = big ? m * 0.5 : m;
   e = big ? e + 1.0 : e;
   const double f = m - 1.0;
   const double s = f / (2.0 + f);
   const double z = s * s, w = z * z;
-  const double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+  const double t1 = w * (3.999999999940941908e-01 +
+                         w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
   const double t2 = z * (6.666666666666735130e-01 +
-                         w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+                         w * (2.857142874366239149e-01 +
+                              w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
   const double hfsq = 0.5 * f * f;
   return e * ln2_hi - ((hfsq - (s * (hfsq + t1 + t2) + e * ln2_lo)) - f);
 }
@@ -168,22 +172,27 @@ inline void sincos_2pi(T u, T& sin_out, T& cos_out) {
     // fdlibm kernels on |x| <= π/4.
     const double ps = 8.33333333332248946124e-03 +
                       z * (-1.98412698298579493134e-04 +
-                           z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)));
+                           z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 +
+                                                                  z * 1.58969099521155010221e-10)));
     s = x + z * x * (-1.66666666666666324348e-01 + z * ps);
-    const double pc = z * (4.16666666666666019037e-02 +
-                           z * (-1.38888888888741095749e-03 +
-                                z * (2.48015872894767294178e-05 +
-                                     z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
+    const double pc =
+        z * (4.16666666666666019037e-02 +
+             z * (-1.38888888888741095749e-03 +
+                  z * (2.48015872894767294178e-05 +
+                       z * (-2.75573143513906633035e-07 +
+                            z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
     const double hz = 0.5 * z, w = 1.0 - hz;
     c = w + (((1.0 - w) - hz) + z * pc);
   } else {
     const float x = r * 6.28318531f, z = x * x;
     s = x + z * x * (-1.6666654611e-1f + z * (8.3321608736e-3f + z * -1.9515295891e-4f));
-    c = 1.0f - 0.5f * z + z * z * (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
+    c = 1.0f - 0.5f * z +
+        z * z * (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
   }
   // Rotate by the quadrant q mod 4 without branches.
   using Int = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, std::uint32_t>;
-  const Int quadrant = detail::bits(q + detail::Shifter<T>::value) - detail::bits(detail::Shifter<T>::value);
+  const Int quadrant =
+      detail::bits(q + detail::Shifter<T>::value) - detail::bits(detail::Shifter<T>::value);
   const bool swap = (quadrant & 1) != 0;
   const T s1 = swap ? c : s, c1 = swap ? s : c;
   sin_out = (quadrant & 2) != 0 ? -s1 : s1;
@@ -193,8 +202,10 @@ inline void sincos_2pi(T u, T& sin_out, T& cos_out) {
 // Hyperbolic tangent (Cephes: a rational function near 0, 1 − 2/(e^{2|x|} + 1) elsewhere).
 inline double tanh(double x) {
   const double ax = std::fabs(x), z = x * x;
-  const double num = z * (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) - 1.61468768441708447952e3;
-  const double den = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
+  const double num =
+      z * (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) - 1.61468768441708447952e3;
+  const double den = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z +
+                     4.84406305325125486048e3;
   const double small = x + x * z * (num / den);
   const double large = std::copysign(1.0 - 2.0 / (exp(2.0 * ax) + 1.0), x);
   return ax < 0.625 ? small : large;
@@ -202,9 +213,12 @@ inline double tanh(double x) {
 
 inline float tanh(float x) {
   const float ax = std::fabs(x), z = x * x;
-  const float small =
-      ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
-       3.33332819422e-1f) * z * x + x;
+  const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
+                        1.33314422036e-1f) *
+                           z -
+                       3.33332819422e-1f) *
+                          z * x +
+                      x;
   const float large = std::copysign(1.0f - 2.0f / (exp(2.0f * ax) + 1.0f), x);
   return ax < 0.625f ? small : large;
 }

@@ -3,6 +3,6 @@
 #include <string_view>
 
 namespace nnsweep {
-std::string_view version();   // project version, e.g. "0.1.0"
-std::string_view git_sha();   // commit the binary was configured from ("-dirty" if modified)
+std::string_view version();  // project version, e.g. "0.1.0"
+std::string_view git_sha();  // commit the binary was configured from ("-dirty" if modified)
 }  // namespace nnsweep

@@ -28,8 +28,8 @@ struct Column {
   std::string long_name;    // short human label (plots, tables)
   std::string description;  // one line
   Kind kind = Kind::metric;
-  std::size_t length = 0;   // 0: one value per task; n > 0: a curve of n points per task
-  std::string dim;          // name of a curve's second dimension (e.g. "log_point")
+  std::size_t length = 0;  // 0: one value per task; n > 0: a curve of n points per task
+  std::string dim;         // name of a curve's second dimension (e.g. "log_point")
 };
 
 // The result of one task (one seed of one cell).
@@ -48,7 +48,7 @@ struct Replica {
 
 // Execution knobs that must never change a result (only speed).
 struct RunOptions {
-  std::size_t pack = 0;                      // replicas computed together (0: the kernel's choice)
+  std::size_t pack = 0;                       // replicas computed together (0: the kernel's choice)
   const std::atomic<bool>* cancel = nullptr;  // when set and true, stop early: return pending
 };
 
@@ -84,7 +84,8 @@ class Experiment {
 
   // The kernel: pure and deterministic. `cell` holds the cell's parameters (its seed field is
   // the first replica's); returns one result per replica, with the metric columns' values.
-  virtual std::vector<TaskResult> run(const config::ParamSet& cell, const std::vector<Replica>& replicas,
+  virtual std::vector<TaskResult> run(const config::ParamSet& cell,
+                                      const std::vector<Replica>& replicas,
                                       const RunOptions& options) const = 0;
 
   // Values of the theory and derived columns for this cell, in column order (NaN where no

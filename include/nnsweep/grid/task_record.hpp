@@ -25,7 +25,7 @@ struct TaskRecord {
   std::int32_t rank = -1;   // MPI rank that computed it
   std::int32_t run = -1;    // index of the run (invocation) in /runs
   std::int32_t attempts = 0;
-  double wall_s = 0;        // seconds (a packed unit's time shared equally among its tasks)
+  double wall_s = 0;  // seconds (a packed unit's time shared equally among its tasks)
   std::string error;
   std::vector<double> values;
 };

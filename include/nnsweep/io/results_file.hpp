@@ -77,9 +77,9 @@ struct ColumnInfo {
 class ResultsFile {
  public:
   enum class Access {
-    read_only,         // one process, no MPI needed (status, report, tests)
-    serial_write,      // one process writes (rank 0 in --io serial mode)
-    parallel_write,    // every rank of the communicator, collectively (MPI-IO)
+    read_only,       // one process, no MPI needed (status, report, tests)
+    serial_write,    // one process writes (rank 0 in --io serial mode)
+    parallel_write,  // every rank of the communicator, collectively (MPI-IO)
   };
 
   ResultsFile(const std::string& path, Access access, MPI_Comm comm = MPI_COMM_NULL);

@@ -39,51 +39,95 @@ namespace act {
 // Every functor: value(x, α), derivative(x, α). At the kink, σ'(0) is the left derivative:
 // 0 for relu, α for leaky_relu (a measure-zero choice, documented because tests pin it).
 struct Identity {
-  template <typename T> static T value(T x, T) { return x; }
-  template <typename T> static T derivative(T, T) { return T(1); }
+  template <typename T>
+  static T value(T x, T) {
+    return x;
+  }
+  template <typename T>
+  static T derivative(T, T) {
+    return T(1);
+  }
 };
 struct Relu {
-  template <typename T> static T value(T x, T) { return x > T(0) ? x : T(0); }
-  template <typename T> static T derivative(T x, T) { return x > T(0) ? T(1) : T(0); }
+  template <typename T>
+  static T value(T x, T) {
+    return x > T(0) ? x : T(0);
+  }
+  template <typename T>
+  static T derivative(T x, T) {
+    return x > T(0) ? T(1) : T(0);
+  }
 };
 struct LeakyRelu {
-  template <typename T> static T value(T x, T alpha) { return x > T(0) ? x : alpha * x; }
-  template <typename T> static T derivative(T x, T alpha) { return x > T(0) ? T(1) : alpha; }
+  template <typename T>
+  static T value(T x, T alpha) {
+    return x > T(0) ? x : alpha * x;
+  }
+  template <typename T>
+  static T derivative(T x, T alpha) {
+    return x > T(0) ? T(1) : alpha;
+  }
 };
 struct Tanh {
-  template <typename T> static T value(T x, T) { return fastmath::tanh(x); }
-  template <typename T> static T derivative(T x, T) {
+  template <typename T>
+  static T value(T x, T) {
+    return fastmath::tanh(x);
+  }
+  template <typename T>
+  static T derivative(T x, T) {
     const T t = fastmath::tanh(x);
     return T(1) - t * t;
   }
 };
 struct Softplus {
-  template <typename T> static T value(T x, T) { return fastmath::softplus(x); }
-  template <typename T> static T derivative(T x, T) { return fastmath::sigmoid(x); }
+  template <typename T>
+  static T value(T x, T) {
+    return fastmath::softplus(x);
+  }
+  template <typename T>
+  static T derivative(T x, T) {
+    return fastmath::sigmoid(x);
+  }
 };
 struct Sigmoid {
-  template <typename T> static T value(T x, T) { return fastmath::sigmoid(x); }
-  template <typename T> static T derivative(T x, T) {
+  template <typename T>
+  static T value(T x, T) {
+    return fastmath::sigmoid(x);
+  }
+  template <typename T>
+  static T derivative(T x, T) {
     const T s = fastmath::sigmoid(x);
     return s * (T(1) - s);
   }
 };
 struct Erf {
-  template <typename T> static T value(T x, T) { return std::erf(x); }
-  template <typename T> static T derivative(T x, T) {
+  template <typename T>
+  static T value(T x, T) {
+    return std::erf(x);
+  }
+  template <typename T>
+  static T derivative(T x, T) {
     return T(1.1283791670955126) * fastmath::exp(-x * x);  // 2/√π e^{−x²}
   }
 };
 struct Gelu {  // x Φ(x)
-  template <typename T> static T value(T x, T) { return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476))); }
-  template <typename T> static T derivative(T x, T) {
+  template <typename T>
+  static T value(T x, T) {
+    return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+  }
+  template <typename T>
+  static T derivative(T x, T) {
     const T cdf = T(0.5) * (T(1) + std::erf(x * T(0.7071067811865476)));
     return cdf + x * T(0.3989422804014327) * fastmath::exp(T(-0.5) * x * x);
   }
 };
 struct G {  // sigmoid(4x) + softplus(x): neither odd nor even-plus-linear, g(0) ≠ 0
-  template <typename T> static T value(T x, T) { return fastmath::sigmoid(T(4) * x) + fastmath::softplus(x); }
-  template <typename T> static T derivative(T x, T) {
+  template <typename T>
+  static T value(T x, T) {
+    return fastmath::sigmoid(T(4) * x) + fastmath::softplus(x);
+  }
+  template <typename T>
+  static T derivative(T x, T) {
     const T s4 = fastmath::sigmoid(T(4) * x);
     return T(4) * s4 * (T(1) - s4) + fastmath::sigmoid(x);
   }
@@ -95,15 +139,24 @@ struct G {  // sigmoid(4x) + softplus(x): neither odd nor even-plus-linear, g(0)
 template <typename Fn>
 decltype(auto) dispatch(const Activation& a, Fn&& fn) {
   switch (a.kind) {
-    case ActivationKind::identity: return std::forward<Fn>(fn)(act::Identity{});
-    case ActivationKind::relu: return std::forward<Fn>(fn)(act::Relu{});
-    case ActivationKind::leaky_relu: return std::forward<Fn>(fn)(act::LeakyRelu{});
-    case ActivationKind::tanh: return std::forward<Fn>(fn)(act::Tanh{});
-    case ActivationKind::softplus: return std::forward<Fn>(fn)(act::Softplus{});
-    case ActivationKind::sigmoid: return std::forward<Fn>(fn)(act::Sigmoid{});
-    case ActivationKind::erf: return std::forward<Fn>(fn)(act::Erf{});
-    case ActivationKind::gelu: return std::forward<Fn>(fn)(act::Gelu{});
-    case ActivationKind::g: break;
+    case ActivationKind::identity:
+      return std::forward<Fn>(fn)(act::Identity{});
+    case ActivationKind::relu:
+      return std::forward<Fn>(fn)(act::Relu{});
+    case ActivationKind::leaky_relu:
+      return std::forward<Fn>(fn)(act::LeakyRelu{});
+    case ActivationKind::tanh:
+      return std::forward<Fn>(fn)(act::Tanh{});
+    case ActivationKind::softplus:
+      return std::forward<Fn>(fn)(act::Softplus{});
+    case ActivationKind::sigmoid:
+      return std::forward<Fn>(fn)(act::Sigmoid{});
+    case ActivationKind::erf:
+      return std::forward<Fn>(fn)(act::Erf{});
+    case ActivationKind::gelu:
+      return std::forward<Fn>(fn)(act::Gelu{});
+    case ActivationKind::g:
+      break;
   }
   return std::forward<Fn>(fn)(act::G{});
 }

@@ -13,7 +13,7 @@ namespace nnsweep::report {
 struct CellStatistic {
   std::vector<std::string> cell;  // values of the `by` parameters
   std::string metric;
-  std::size_t count = 0;          // done tasks that contributed
+  std::size_t count = 0;                        // done tasks that contributed
   double mean = 0, sem = 0, theory = 0, z = 0;  // NaN where not available
 };
 
@@ -25,11 +25,14 @@ std::vector<std::string> metric_names(const io::ResultsFile& file);
 // Mean over the done tasks of each cell; sem = the larger of sd/√n over seeds and
 // √Σ sem_i² / n from the tasks' own `<metric>_sem` (Monte Carlo errors); theory is shown when it
 // is the same for every task of the cell.
-std::vector<CellStatistic> aggregate(const io::ResultsFile& file, const std::vector<std::string>& by,
+std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
+                                     const std::vector<std::string>& by,
                                      const std::vector<std::string>& metrics);
-Table statistics_table(const std::vector<CellStatistic>& statistics, const std::vector<std::string>& by, Format format);
+Table statistics_table(const std::vector<CellStatistic>& statistics,
+                       const std::vector<std::string>& by, Format format);
 
 // Task counts by status, overall and per value of each `by` parameter; failed tasks listed.
-std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by, Format format);
+std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by,
+                        Format format);
 
 }  // namespace nnsweep::report

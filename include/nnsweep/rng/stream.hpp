@@ -12,12 +12,12 @@ namespace nnsweep::rng {
 
 // Why numbers are drawn: separate streams for separate uses of one replica.
 enum class Purpose : std::uint32_t {
-  monte_carlo = 1,  // sampling random networks
-  init = 2,         // initial weights
-  data = 3,         // training data (and the teacher that labels it)
-  batch_order = 4,  // mini-batch shuffling
-  test_data = 5,    // held-out evaluation data
-  noise = 6,        // label noise and other perturbations
+  monte_carlo = 1,     // sampling random networks
+  init = 2,            // initial weights
+  data = 3,            // training data (and the teacher that labels it)
+  batch_order = 4,     // mini-batch shuffling
+  test_data = 5,       // held-out evaluation data
+  noise = 6,           // label noise and other perturbations
   generator_seed = 7,  // seeds of the SIMD generators of rng/simd (one per replica lane)
 };
 
@@ -25,7 +25,8 @@ std::uint64_t splitmix64(std::uint64_t x);
 
 class Stream {
  public:
-  Stream(std::uint64_t sweep_seed, std::uint64_t stream_key, std::uint64_t replica, Purpose purpose);
+  Stream(std::uint64_t sweep_seed, std::uint64_t stream_key, std::uint64_t replica,
+         Purpose purpose);
 
   // The 4×32 random bits of block `index` (random access; does not move the stream).
   std::array<std::uint32_t, 4> block(std::uint64_t index) const;

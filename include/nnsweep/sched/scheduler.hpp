@@ -34,19 +34,21 @@ class ResultSink {
 // Runs one unit: one record per task, status and values set. Pure apart from `cancel`, which
 // asks it to give up early: it then returns its unfinished records as pending, and the
 // scheduler marks them timed_out (abandoned; a resume reruns them).
-using Executor = std::function<std::vector<grid::TaskRecord>(const WorkUnit&, const std::atomic<bool>& cancel)>;
+using Executor =
+    std::function<std::vector<grid::TaskRecord>(const WorkUnit&, const std::atomic<bool>& cancel)>;
 
 struct Options {
-  bool results_to_root = false;      // serial I/O: records travel to rank 0's sink
-  double seconds_per_cost = 2e-10;   // first guess (1 / FLOP/s), refined from measured units
+  bool results_to_root = false;     // serial I/O: records travel to rank 0's sink
+  double seconds_per_cost = 2e-10;  // first guess (1 / FLOP/s), refined from measured units
   double time_limit_s = std::numeric_limits<double>::infinity();  // from the start of run()
-  double bundle_seconds = 0.05;      // minimum predicted work per assignment, and at least
-  double bundle_seconds_per_rank = 1e-4;  // × ranks: rank 0 answers ranks/bundle reports per
-                                     // second; this keeps it well below saturation at 10^4 ranks
-                                     // (bench/bench_scaling measures the cost of one report)
-  double flush_seconds = 1.0;        // commit before a unit predicted to take longer than this
-  double grace_s = 30;               // after a stop signal, finish in-flight units predicted to need
-                                     // less than this; abandon the others (status timed_out)
+  double bundle_seconds = 0.05;  // minimum predicted work per assignment, and at least
+  double bundle_seconds_per_rank =
+      1e-4;                    // × ranks: rank 0 answers ranks/bundle reports per
+                               // second; this keeps it well below saturation at 10^4 ranks
+                               // (bench/bench_scaling measures the cost of one report)
+  double flush_seconds = 1.0;  // commit before a unit predicted to take longer than this
+  double grace_s = 30;         // after a stop signal, finish in-flight units predicted to need
+                               // less than this; abandon the others (status timed_out)
   ProgressStyle progress = ProgressStyle::automatic;
   double progress_interval_s = 5;
 };
@@ -55,9 +57,9 @@ struct Summary {
   std::size_t tasks_total = 0;  // tasks in the units given to run()
   std::size_t tasks_done = 0, failed = 0, diverged = 0, pending = 0;
   double makespan_s = 0;
-  std::vector<double> busy_s;   // per rank: seconds spent in the executor
-  double load_balance = 0;      // Σ busy / (ranks × makespan)
-  bool stopped = false;         // by a signal or the time limit: work was left
+  std::vector<double> busy_s;  // per rank: seconds spent in the executor
+  double load_balance = 0;     // Σ busy / (ranks × makespan)
+  bool stopped = false;        // by a signal or the time limit: work was left
   bool time_limit_reached = false;
 };
 
@@ -67,7 +69,7 @@ double simulate_makespan(std::vector<double> seconds, std::size_t ranks);
 
 // Collective: every rank calls it with the same options. `units` matter on rank 0 only.
 // The returned summary is complete on rank 0 (other ranks get their own busy time only).
-Summary run(const boost::mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute,
-            ResultSink& sink, const Options& options);
+Summary run(const boost::mpi::communicator& comm, std::vector<WorkUnit> units,
+            const Executor& execute, ResultSink& sink, const Options& options);
 
 }  // namespace nnsweep::sched

@@ -18,8 +18,8 @@ class Moments {
 
   std::int64_t count() const { return n_; }
   double mean() const { return n_ > 0 ? mean_ : std::numeric_limits<double>::quiet_NaN(); }
-  double variance() const;        // unbiased
-  double sem() const;             // standard error of the mean
+  double variance() const;             // unbiased
+  double sem() const;                  // standard error of the mean
   double central_moment(int k) const;  // biased k-th central moment, k = 2, 3, 4
   double excess_kurtosis() const;      // m4 / m2² − 3 (biased)
 
@@ -58,6 +58,8 @@ Estimate delta_method(const CoMoments& m, double value, const std::vector<double
 // mean_i / mean_j^power, e.g. power 2 for E s² / (E s)².
 Estimate ratio_of_means(const CoMoments& m, std::size_t i, std::size_t j, double power);
 // 3σ-style comparison helper: |value − expected| / sem.
-inline double z_score(const Estimate& e, double expected) { return (e.value - expected) / e.sem; }
+inline double z_score(const Estimate& e, double expected) {
+  return (e.value - expected) / e.sem;
+}
 
 }  // namespace nnsweep::stats
