@@ -80,38 +80,46 @@ int merge_command(const std::vector<std::string>& args) {
   io::create(out, *sweep.table, layout,
              {"nnsweep " + join(words, " "), hostname(), "", utc_now(), 1});
 
-  io::ResultsFile target(out, io::ResultsFile::Access::serial_write);
-  std::vector<bool> taken(target.task_count(), false);
-  std::size_t committed = 0, duplicates = 0;
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    std::vector<int> run_index;  // input run → output run
-    for (const auto& run : sources[i].read_runs()) {
-      run_index.push_back(target.begin_run(run.start));
-      target.end_run(run_index.back(), run.end);
-    }
-    const auto status = sources[i].read_status();
-    std::vector<std::size_t> tasks;
-    for (std::size_t t = 0; t < status.size(); ++t) {
-      if (status[t] == static_cast<std::uint8_t>(grid::TaskStatus::pending)) continue;
-      if (taken[t]) {
-        ++duplicates;
-        continue;
+  // Inputs are checked before OUT exists; should copying still fail, OUT must not be left half
+  // written where a user could take it for a result.
+  std::size_t committed = 0, duplicates = 0, tasks = 0;
+  try {
+    io::ResultsFile target(out, io::ResultsFile::Access::serial_write);
+    std::vector<bool> taken(target.task_count(), false);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      std::vector<int> run_index;  // input run → output run
+      for (const auto& run : sources[i].read_runs()) {
+        run_index.push_back(target.begin_run(run.start));
+        target.end_run(run_index.back(), run.end);
       }
-      taken[t] = true;
-      tasks.push_back(t);
+      const auto status = sources[i].read_status();
+      std::vector<std::size_t> copy;
+      for (std::size_t t = 0; t < status.size(); ++t) {
+        if (status[t] == static_cast<std::uint8_t>(grid::TaskStatus::pending)) continue;
+        if (taken[t]) {
+          ++duplicates;
+          continue;
+        }
+        taken[t] = true;
+        copy.push_back(t);
+      }
+      auto records = sources[i].read_records(copy);
+      for (auto& r : records)
+        r.run = r.run >= 0 && static_cast<std::size_t>(r.run) < run_index.size()
+                    ? run_index[static_cast<std::size_t>(r.run)]
+                    : -1;
+      target.commit(records);
+      committed += records.size();
     }
-    auto records = sources[i].read_records(tasks);
-    for (auto& r : records)
-      r.run = r.run >= 0 && static_cast<std::size_t>(r.run) < run_index.size()
-                  ? run_index[static_cast<std::size_t>(r.run)]
-                  : -1;
-    target.commit(records);
-    committed += records.size();
+    tasks = target.task_count();
+    target.close();
+  } catch (...) {
+    std::remove(out.c_str());
+    throw;
   }
-  target.close();
-  const std::size_t pending = target.task_count() - committed;
+  const std::size_t pending = tasks - committed;
   std::fprintf(stderr, "nnsweep: merged %zu files into %s: %zu of %zu tasks committed%s",
-               inputs.size(), out.c_str(), committed, target.task_count(),
+               inputs.size(), out.c_str(), committed, tasks,
                duplicates > 0
                    ? cat(" (", duplicates, " duplicates ignored: first input wins)").c_str()
                    : "");

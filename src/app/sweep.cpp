@@ -183,18 +183,27 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
         ++predicted;
       }
     }
+    const bool pending = result.status == grid::TaskStatus::pending;
     if (std::find(injected_failures_.begin(), injected_failures_.end(), record.task) !=
         injected_failures_.end()) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error = "injected failure (NNSWEEP_FAIL_TASKS)";
-      continue;
-    }
-    const bool pending = result.status == grid::TaskStatus::pending;
-    if (!pending && (metric != result.values.size() || predicted != theory.size())) {
+    } else if (!pending && (metric != result.values.size() || predicted != theory.size())) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error =
           cat("internal: the kernel gave ", result.values.size(), " values and ", theory.size(),
               " theory values; the columns need ", metric, " and ", predicted);
+    }
+    // Measured values exist only for done and diverged tasks (results-file.md); theory stays.
+    const auto status = static_cast<grid::TaskStatus>(record.status);
+    if (status != grid::TaskStatus::done && status != grid::TaskStatus::diverged) {
+      std::size_t offset = 0;
+      for (const auto& column : sweep_.columns) {
+        const std::size_t length = std::max<std::size_t>(1, column.length);
+        if (column.kind == experiments::Column::Kind::metric)
+          std::fill_n(record.values.begin() + static_cast<std::ptrdiff_t>(offset), length, std::nan(""));
+        offset += length;
+      }
     }
   }
   return records;

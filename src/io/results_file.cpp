@@ -165,9 +165,22 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
                        ", this nnsweep reads version ", layout::schema_version,
                        " — use the nnsweep that wrote it"));
   impl_->tasks = std::stoull(h5::read_attribute(root, "task_count", path));
+  // Every dataset the layout promises must be there: a clear error now, not an HDF5 one later.
+  std::vector<std::string> required{"spec", layout::task_dim};
+  for (const auto& c : layout::metadata_columns()) required.push_back(c.name);
+  for (const auto& c : layout::run_columns()) required.push_back(std::string(layout::runs_group) + "/" + c.name);
+  for (const auto& name : split(h5::read_attribute(root, "parameters", path), ',')) required.push_back(name);
+  const std::string result_names = h5::read_attribute(root, "results", path);
+  if (!result_names.empty())
+    for (const auto& name : split(result_names, ',')) required.push_back(name);
+  for (const auto& name : required) {
+    const bool group_ok = name.find('/') == std::string::npos || H5Lexists(root, layout::runs_group, H5P_DEFAULT) > 0;
+    if (!group_ok || H5Lexists(root, name.c_str(), H5P_DEFAULT) <= 0)
+      throw io_error(cat(path, ": incomplete results file (no dataset '", name,
+                         "') — it was not written by nnsweep, or was damaged; start over with --force"));
+  }
   impl_->parameters = split(h5::read_attribute(root, "parameters", path), ',');
-  const std::string results = h5::read_attribute(root, "results", path);
-  for (const auto& name : results.empty() ? std::vector<std::string>{} : split(results, ',')) {
+  for (const auto& name : result_names.empty() ? std::vector<std::string>{} : split(result_names, ',')) {
     impl_->offsets.push_back(impl_->values_per_record);
     impl_->results.push_back(impl_->read_spec(name));
     impl_->values_per_record += std::max<std::size_t>(1, impl_->results.back().length);
