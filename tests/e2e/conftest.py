@@ -18,7 +18,7 @@ def nnsweep_bin():
     if not path:
         pytest.skip("NNSWEEP_BIN is not set (ctest sets it to the built binary)")
     assert os.access(path, os.X_OK), f"NNSWEEP_BIN={path} is not executable"
-    return path
+    return os.path.abspath(path)
 
 
 class Runner:

@@ -124,9 +124,8 @@ def wait_until(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def rank_pids(mpirun_pid):
-    """The ranks mpirun started (its nnsweep children), as Slurm would signal them: each one."""
-    pids = []
+def processes():
+    """(pid, name, state, parent pid, session id) of every process, from /proc."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -136,10 +135,13 @@ def rank_pids(mpirun_pid):
         except OSError:
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if ppid == mpirun_pid and name == "nnsweep":
-            pids.append(int(entry))
-    return pids
+        fields = stat[stat.rindex(")") + 2:].split()
+        yield int(entry), name, fields[0], int(fields[1]), int(fields[3])
+
+
+def rank_pids(mpirun_pid):
+    """The ranks mpirun started (its nnsweep children), as Slurm would signal them: each one."""
+    return [pid for pid, name, _, ppid, _ in processes() if ppid == mpirun_pid and name == "nnsweep"]
 
 
 def session_members(sid):
@@ -147,18 +149,7 @@ def session_members(sid):
     Open MPI puts in process groups of their own, so a killpg of mpirun's group misses them.
     Zombies do not count: they hold no files or locks (and an init that does not reap them leaves
     them for ever)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):
-            pids.append(int(entry))
-    return pids
+    return [pid for pid, _, state, _, session in processes() if session == sid and state not in ("Z", "X")]
 
 
 def kill_job(process):

@@ -117,13 +117,7 @@ class Slurm:
         return _logs(self.base)
 
 
-@pytest.fixture(scope="session")
-def nnsweep_bin():
-    path = os.environ.get("NNSWEEP_BIN")
-    if not path:
-        pytest.skip("NNSWEEP_BIN is not set (ctest sets it to the built binary)")
-    assert os.access(path, os.X_OK), f"NNSWEEP_BIN={path} is not executable"
-    return os.path.abspath(path)
+nnsweep_bin = e2e_conftest.nnsweep_bin  # the same fixture: the built binary from NNSWEEP_BIN
 
 
 @pytest.fixture(scope="session")
