@@ -30,11 +30,22 @@ po::options_description run_options() {
   po::options_description options(
       "nnsweep run SPEC.ini [options]\n\n"
       "Runs every pending task of the sweep described by SPEC.ini and commits the results to one\n"
-      "HDF5 file. Start it under MPI (mpirun -n N nnsweep run ..., or srun under Slurm); rank 0\n"
-      "dispatches tasks longest-first and computes too.\n\n"
+      "HDF5 file (docs/results-file.md). Start it under MPI (mpirun -n N nnsweep run ..., or srun\n"
+      "under Slurm); rank 0 dispatches tasks longest-first and computes too.\n\n"
+      "The spec (INI; nnsweep list EXPERIMENT shows the parameters):\n"
+      "  experiment = correlations      top-level keys: experiment, sweep_seed (default 0),\n"
+      "  zip = depth+width              output, zip (optional: vary these axes together)\n"
+      "  [params]\n"
+      "  width = 16,32,64               a list\n"
+      "  depth = 1..8                   integers a..b (inclusive); a..b step s\n"
+      "  width = 16..512 *2             geometric: 16, 32, ..., 512\n"
+      "  lr    = logspace(1e-3, 1, 4)   also linspace(a, b, n); items mix: 1..3, 8\n"
+      "  seed  = 0..9                   replicas; every parameter not given takes its default\n\n"
+      "Stopping: SIGTERM, SIGUSR1 or SIGINT (under mpirun send SIGUSR1: mpirun answers SIGTERM by\n"
+      "killing its ranks) stop the dispatch; tasks that need longer than --grace are abandoned\n"
+      "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted work.\n\n"
       "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
-      "75 stopped early by a signal or the time limit (run again with --resume), 1 other "
-      "errors.\n\n"
+      "75 stopped early by a signal or the time limit (run again with --resume), 1 other errors.\n\n"
       "Options");
   options.add_options()("help,h", "show this help")(
       "out,o", po::value<std::string>(),
