@@ -1,8 +1,5 @@
 #include "cli.hpp"
 
-#include <unistd.h>
-
-#include <ctime>
 #include <iostream>
 
 #include "nnsweep/core/error.hpp"
@@ -36,21 +33,6 @@ std::string command_line(int argc, char** argv) {
   std::vector<std::string> words;
   for (int i = 0; i < argc; ++i) words.emplace_back(argv[i]);
   return join(words, " ");
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
-
-std::string hostname() {
-  char buffer[256] = {0};
-  ::gethostname(buffer, sizeof buffer - 1);
-  return buffer;
 }
 
 }  // namespace nnsweep::app

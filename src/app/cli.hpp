@@ -29,7 +29,5 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args,
 
 // "nnsweep run SPEC.ini --set a=b" as one line (provenance).
 std::string command_line(int argc, char** argv);
-std::string utc_now();  // ISO 8601, seconds
-std::string hostname();
 
 }  // namespace nnsweep::app

@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/io/writer_lock.hpp"
 #include "nnsweep/report/report.hpp"
 
 namespace nnsweep::app {
@@ -16,21 +17,26 @@ std::vector<std::string> list_option(const po::variables_map& vm, const char* na
   return text.empty() ? std::vector<std::string>{} : split(text, ',');
 }
 
-std::string runs_text(const io::ResultsFile& file, report::Format format) {
+// Runs without an end record: the last one is running while its writer holds the lock; any
+// other was killed.
+std::string runs_text(const io::ResultsFile& file, const std::string& path, report::Format format) {
   report::Table table;
   table.headers = {"run", "started", "ranks", "io", "tasks", "makespan", "load balance", "exit"};
   table.numeric = {true, false, true, false, true, true, true, true};
   const auto runs = file.read_runs();
+  const bool writing = io::writer_active(path);
   for (std::size_t r = 0; r < runs.size(); ++r) {
     const auto& run = runs[r];
     const bool finished = !run.end.finished_utc.empty();
     char balance[16] = "";
     if (finished) std::snprintf(balance, sizeof balance, "%.1f%%", 100 * run.end.load_balance);
+    const std::string exit = finished                          ? std::to_string(run.end.exit_code)
+                             : writing && r + 1 == runs.size() ? "running"
+                                                               : "killed";
     table.rows.push_back({std::to_string(r), run.start.started_utc,
                           std::to_string(run.start.mpi_size), run.start.io_mode,
                           finished ? std::to_string(run.end.tasks_done) : "",
-                          finished ? format_duration(run.end.makespan_s) : "", balance,
-                          finished ? std::to_string(run.end.exit_code) : "killed"});
+                          finished ? format_duration(run.end.makespan_s) : "", balance, exit});
   }
   return runs.empty() ? std::string() : "\nruns:\n" + report::render(table, format);
 }
@@ -53,10 +59,11 @@ int status_command(const std::vector<std::string>& args) {
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep status FILE.h5");
-  const io::ResultsFile file(vm["file"].as<std::string>(), io::ResultsFile::Access::read_only);
+  const auto path = vm["file"].as<std::string>();
+  const io::ResultsFile file(path, io::ResultsFile::Access::read_only);
   const auto by = list_option(vm, "by", report::swept_parameters(file));
   const auto format = report::parse_format(vm["format"].as<std::string>());
-  std::cout << report::status_text(file, by, format) << runs_text(file, format);
+  std::cout << report::status_text(file, by, format) << runs_text(file, path, format);
   return exit_ok;
 }
 

@@ -3,11 +3,13 @@
 // that committed it; the inputs' /runs rows are carried over.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 #include "nnsweep/io/writer_lock.hpp"
 #include "sweep.hpp"
 
@@ -57,15 +59,7 @@ int merge_command(const std::vector<std::string>& args) {
             ") — merge only shards of one sweep"));
   }
   const auto columns = result_columns(sweep.columns);
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    const auto& stored = sources[i].result_columns();
-    bool same = stored.size() == columns.size();
-    for (std::size_t c = 0; same && c < columns.size(); ++c)
-      same = stored[c].name == columns[c].name;
-    if (!same)
-      throw config_error(cat(inputs[i], ": its columns differ from this nnsweep's ",
-                             sweep.experiment->name(), " — merge with the nnsweep that wrote it"));
-  }
+  for (const auto& source : sources) check_columns(source, sweep);
 
   const io::WriterLock lock(out);
   if (::access(out.c_str(), F_OK) == 0) {
@@ -80,53 +74,76 @@ int merge_command(const std::vector<std::string>& args) {
   io::create(out, *sweep.table, layout,
              {"nnsweep " + join(words, " "), hostname(), "", utc_now(), 1});
 
+  // Each task is taken from the input with its most final row: done or diverged beat failed,
+  // which beats timed out (abandoned); among equals the first input wins.
+  const auto finality = [](std::uint8_t status) {
+    switch (static_cast<grid::TaskStatus>(status)) {
+      case grid::TaskStatus::done:
+      case grid::TaskStatus::diverged:
+        return 3;
+      case grid::TaskStatus::failed:
+        return 2;
+      case grid::TaskStatus::timed_out:
+        return 1;
+      default:
+        return 0;
+    }
+  };
+  const std::size_t tasks = sweep.table->size();
+  std::vector<int> best(tasks, 0), source(tasks, -1);
+  std::size_t duplicates = 0;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto status = sources[i].read_status();
+    for (std::size_t t = 0; t < tasks; ++t) {
+      const int f = finality(status[t]);
+      if (f == 0) continue;
+      if (f > best[t]) {
+        duplicates += best[t] > 0 ? 1 : 0;
+        best[t] = f;
+        source[t] = static_cast<int>(i);
+      } else {
+        ++duplicates;
+      }
+    }
+  }
+  const auto finished = static_cast<std::size_t>(
+      std::count_if(best.begin(), best.end(), [](int f) { return f >= 2; }));
+  const std::size_t pending = tasks - finished;
+
   // Inputs are checked before OUT exists; should copying still fail, OUT must not be left half
   // written where a user could take it for a result.
-  std::size_t committed = 0, duplicates = 0, tasks = 0;
   try {
     io::ResultsFile target(out, io::ResultsFile::Access::serial_write);
-    std::vector<bool> taken(target.task_count(), false);
     for (std::size_t i = 0; i < sources.size(); ++i) {
       std::vector<int> run_index;  // input run → output run
       for (const auto& run : sources[i].read_runs()) {
         run_index.push_back(target.begin_run(run.start));
         target.end_run(run_index.back(), run.end);
       }
-      const auto status = sources[i].read_status();
       std::vector<std::size_t> copy;
-      for (std::size_t t = 0; t < status.size(); ++t) {
-        if (status[t] == static_cast<std::uint8_t>(grid::TaskStatus::pending)) continue;
-        if (taken[t]) {
-          ++duplicates;
-          continue;
-        }
-        taken[t] = true;
-        copy.push_back(t);
-      }
+      for (std::size_t t = 0; t < tasks; ++t)
+        if (source[t] == static_cast<int>(i)) copy.push_back(t);
       auto records = sources[i].read_records(copy);
       for (auto& r : records)
         r.run = r.run >= 0 && static_cast<std::size_t>(r.run) < run_index.size()
                     ? run_index[static_cast<std::size_t>(r.run)]
                     : -1;
       target.commit(records);
-      committed += records.size();
     }
-    tasks = target.task_count();
     target.close();
   } catch (...) {
     std::remove(out.c_str());
     throw;
   }
-  const std::size_t pending = tasks - committed;
-  std::fprintf(stderr, "nnsweep: merged %zu files into %s: %zu of %zu tasks committed%s",
-               inputs.size(), out.c_str(), committed, tasks,
-               duplicates > 0
-                   ? cat(" (", duplicates, " duplicates ignored: first input wins)").c_str()
-                   : "");
   std::fprintf(
-      stderr,
-      pending > 0 ? ", %zu pending — finish with: nnsweep run SPEC --out %s --resume\n" : "\n",
-      pending, out.c_str());
+      stderr, "nnsweep: merged %zu files into %s: %zu of %zu tasks finished%s", inputs.size(),
+      out.c_str(), finished, tasks,
+      duplicates > 0 ? cat(" (", duplicates, " other copies of them ignored)").c_str() : "");
+  std::fprintf(stderr,
+               pending > 0 ? ", %zu still to do (pending or timed out) — finish with: nnsweep run "
+                             "SPEC --out %s --resume\n"
+                           : "\n",
+               pending, out.c_str());
   return pending > 0 ? exit_incomplete : exit_ok;
 }
 

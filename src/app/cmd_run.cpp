@@ -5,6 +5,7 @@
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/environment.hpp>
 #include <boost/serialization/string.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -14,6 +15,7 @@
 
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 #include "nnsweep/io/writer_lock.hpp"
 #include "nnsweep/sched/signals.hpp"
 #include "sweep.hpp"
@@ -22,6 +24,7 @@ namespace nnsweep::app {
 namespace {
 
 namespace mpi = boost::mpi;
+using Clock = std::chrono::steady_clock;
 
 constexpr const char* usage =
     "nnsweep run SPEC.ini [--out FILE] [--resume | --force] [--set key=value]...";
@@ -43,9 +46,11 @@ po::options_description run_options() {
       "  seed  = 0..9                   replicas; every parameter not given takes its default\n\n"
       "Stopping: SIGTERM, SIGUSR1 or SIGINT (under mpirun send SIGUSR1: mpirun answers SIGTERM by\n"
       "killing its ranks) stop the dispatch; tasks that need longer than --grace are abandoned\n"
-      "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted work.\n\n"
+      "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted "
+      "work.\n\n"
       "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
-      "75 stopped early by a signal or the time limit (run again with --resume), 1 other errors.\n\n"
+      "75 stopped early by a signal or the time limit (run again with --resume), 1 other "
+      "errors.\n\n"
       "Options");
   options.add_options()("help,h", "show this help")(
       "out,o", po::value<std::string>(),
@@ -60,9 +65,10 @@ po::options_description run_options() {
       "parallel: every rank writes its results (MPI-IO); serial: rank 0 writes them all (file "
       "systems where MPI-IO misbehaves, e.g. NFS)")(
       "pack", po::value<std::size_t>()->default_value(0),
-      "replicas computed together in SIMD lanes (0: the experiment's choice); changes speed, never "
-      "results")("retry-failed", po::bool_switch(),
-                 "with --resume: also rerun tasks that failed (status 2)")(
+      "work computed together (0: the experiment's choice): Monte Carlo networks per pack for "
+      "correlations, seeds per replica pack for training experiments; changes speed (and how "
+      "often a unit checks for a stop), never results")(
+      "retry-failed", po::bool_switch(), "with --resume: also rerun tasks that failed (status 2)")(
       "shard", po::value<std::string>(),
       "I/K: run only shard I (0 <= I < K) of the sweep's grid cells, split by cost; combine shard "
       "files with nnsweep merge (Slurm arrays: --shard "
@@ -104,8 +110,15 @@ double parse_time_limit(const std::string& text) {
 }
 
 // Seconds left before the Slurm job's end time (from `scontrol show job`), minus a margin for the
-// final commit; infinity outside Slurm or when it cannot be read.
+// final commit; infinity outside Slurm, when it cannot be read, or on any process but the
+// launcher's rank 0 (one query per job, not one per rank). Called before MPI_Init: forking after
+// it is unsafe with some interconnects.
 double slurm_seconds_left() {
+  for (const char* rank : {"SLURM_PROCID", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"}) {
+    const char* value = std::getenv(rank);
+    if (value != nullptr && std::string(value) != "0")
+      return std::numeric_limits<double>::infinity();
+  }
   const char* job = std::getenv("SLURM_JOB_ID");
   if (job == nullptr || *job == '\0') return std::numeric_limits<double>::infinity();
   const std::string command = cat("scontrol show job -o ", job, " 2>/dev/null");
@@ -192,6 +205,23 @@ void on_root(const mpi::communicator& comm, F&& f) {
   throw SharedError(verdict.message);
 }
 
+// Runs `f` on every rank; if it throws config_error anywhere, every rank throws the error of the
+// lowest failing rank (collective).
+template <typename F>
+void agree(const mpi::communicator& comm, F&& f) {
+  std::string message;
+  try {
+    f();
+  } catch (const config_error& e) {
+    message = e.what();
+  }
+  const int first =
+      mpi::all_reduce(comm, message.empty() ? comm.size() : comm.rank(), mpi::minimum<int>());
+  if (first == comm.size()) return;
+  mpi::broadcast(comm, message, first);
+  throw config_error(first == 0 ? message : cat("[rank ", first, "] ", message));
+}
+
 // Refuses an existing file unless resuming with the same spec (or forcing).
 void prepare_output(const std::string& out, const Sweep& sweep, bool resume, bool force,
                     const io::Provenance& provenance) {
@@ -210,6 +240,7 @@ void prepare_output(const std::string& out, const Sweep& sweep, bool resume, boo
                                "', the spec is '", sweep.experiment->name(),
                                "' — choose another --out"));
       const Sweep stored = load_sweep_text(existing.spec_text(), out + " /spec", {});
+      check_columns(existing, sweep);
       const auto keys = config::differing_keys(stored.spec, sweep.spec, sweep.experiment->schema());
       if (!keys.empty())
         throw config_error(cat(out,
@@ -240,11 +271,16 @@ void print_summary(const sched::Summary& s, const std::string& out, int ranks,
   std::fprintf(stderr, "nnsweep: load balance %.1f%% (busy per rank: %s)\n", 100 * s.load_balance,
                busy.c_str());
   if (s.stopped)
-    std::fprintf(stderr, "nnsweep: stopped early (%s); %zu tasks pending — continue with: %s\n",
-                 s.time_limit_reached ? "time limit" : "signal", s.pending, resume_hint.c_str());
+    std::fprintf(
+        stderr, "nnsweep: stopped early (%s); %zu tasks pending — continue with: %s\n",
+        s.time_limit_reached ? "time limit" : cat("signal ", sched::signal_number()).c_str(),
+        s.pending, resume_hint.c_str());
 }
 
-int run(const mpi::communicator& world, int argc, char** argv) {
+// `launched`: when the command started; `slurm_left`: seconds the Slurm job had left then.
+int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point launched,
+        double slurm_left) {
+  sched::install_stop_handlers();  // first: a signal during file creation must not kill the ranks
   const std::vector<std::string> args(argv, argv + argc);  // args[0] is "run"
   const auto parsed = parse(args, run_options(), "spec", 1, usage, world.rank() == 0);
   if (!parsed) return exit_ok;
@@ -272,11 +308,17 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   if (!(grace >= 0)) throw config_error(cat("--grace ", grace, ": must be >= 0 seconds"));
   const auto progress = sched::parse_progress_style(vm["progress"].as<std::string>());
 
-  // Every rank validates everything before the first collective call.
-  const Sweep sweep = load_sweep(spec_path, sets);
-  const std::string out = vm.count("out") > 0 ? vm["out"].as<std::string>()
-                                              : default_output(spec_path, sweep.spec.output);
-  check_output_path(out);
+  // Every rank validates everything before any other collective call. Ranks can disagree (a
+  // spec on a node-local path, file systems that differ between nodes), so they agree on the
+  // outcome first: a rank that failed alone must not leave the others waiting in a collective.
+  Sweep sweep;
+  std::string out;
+  agree(world, [&] {
+    sweep = load_sweep(spec_path, sets);
+    out = vm.count("out") > 0 ? vm["out"].as<std::string>()
+                              : default_output(spec_path, sweep.spec.output);
+    check_output_path(out);
+  });
 
   const char* slurm_job = std::getenv("SLURM_JOB_ID");
   io::Provenance provenance{"nnsweep " + command_line(argc, argv), hostname(),
@@ -285,7 +327,7 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   on_root(world, [&] {
     lock = std::make_unique<io::WriterLock>(out);
     prepare_output(out, sweep, resume, force, provenance);
-    time_limit = std::min(time_limit, slurm_seconds_left());
+    time_limit = std::min(time_limit, slurm_left);  // rank 0's view of the job's end
   });
   mpi::broadcast(world, time_limit, 0);
 
@@ -317,14 +359,14 @@ int run(const mpi::communicator& world, int argc, char** argv) {
   });
   mpi::broadcast(world, run_index, 0);
 
-  sched::install_stop_handlers();
   UnitRunner runner(sweep, vm["pack"].as<std::size_t>());
-  FileSink sink(file.get(), run_index, file ? file->read_attempts() : std::vector<std::int32_t>{},
-                1.0);
+  FileSink sink(file.get(), run_index, 1.0);
   sched::Options options;
   options.results_to_root = serial;
   options.seconds_per_cost = 1 / sweep.experiment->nominal_flops();
-  options.time_limit_s = time_limit;
+  // Limits count from the start of the command: creating a large file uses the budget too.
+  options.time_limit_s =
+      time_limit - std::chrono::duration<double>(Clock::now() - launched).count();
   options.grace_s = grace;
   options.progress = progress;
   const auto summary = sched::run(world, std::move(units), std::ref(runner), sink, options);
@@ -356,6 +398,8 @@ int run(const mpi::communicator& world, int argc, char** argv) {
 }  // namespace
 
 int run_command(int argc, char** argv) {
+  const auto launched = Clock::now();
+  const double slurm_left = slurm_seconds_left();
   mpi::environment env(argc, argv, mpi::threading::funneled);
   const mpi::communicator world;
   if (mpi::environment::thread_level() < mpi::threading::funneled) {
@@ -364,7 +408,7 @@ int run_command(int argc, char** argv) {
     return exit_failure;
   }
   try {
-    return run(world, argc, argv);
+    return run(world, argc, argv, launched, slurm_left);
   } catch (const config_error& e) {
     // Every rank reached the same verdict (validation is deterministic, or shared by on_root).
     if (world.rank() == 0) std::fprintf(stderr, "nnsweep: error: %s\n", e.what());

@@ -60,6 +60,19 @@ std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column
   return out;
 }
 
+void check_columns(const io::ResultsFile& file, const Sweep& sweep) {
+  const auto expected = result_columns(sweep.columns);
+  const auto& stored = file.result_columns();
+  bool same = stored.size() == expected.size();
+  for (std::size_t c = 0; same && c < expected.size(); ++c)
+    same = stored[c].name == expected[c].name && stored[c].length == expected[c].length;
+  if (!same)
+    throw config_error(
+        cat(file.path(), ": its result columns differ from what this nnsweep writes for ",
+            sweep.experiment->name(), " — use the nnsweep that wrote it (nnsweep_version ",
+            file.attribute("nnsweep_version"), ") or choose another --out"));
+}
+
 std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bool>& pending) {
   const auto& table = *sweep.table;
   const std::size_t seeds = table.seeds_per_cell();
@@ -109,7 +122,14 @@ std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t
 }
 
 UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pack_(pack) {
-  for (const auto& c : sweep.columns) values_per_record_ += std::max<std::size_t>(1, c.length);
+  for (const auto& c : sweep.columns) {
+    values_per_record_ += std::max<std::size_t>(1, c.length);
+    if (c.kind == experiments::Column::Kind::metric) continue;
+    if (c.length > 0)
+      throw error(
+          cat("internal: theory/derived column ", c.name, " is a curve; theory() returns scalars"));
+    ++theory_columns_;
+  }
   if (const char* fail = std::getenv("NNSWEEP_FAIL_TASKS")) {
     for (const auto& item : split(fail, ',')) {
       std::int64_t task = 0;
@@ -148,15 +168,20 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
     return records;
   };
   std::vector<experiments::TaskResult> results;
-  std::vector<double> theory;
   try {
     experiments::RunOptions options;
     options.pack = pack_;
     options.cancel = &cancel;
     results = experiment.run(cell, replicas, options);
-    theory = theory_of(table.cell_of(unit.first), cell);
   } catch (const std::exception& e) {
     return fail_all(e.what());
+  }
+  // Theory never costs a measurement: where it cannot be computed its columns stay NaN.
+  std::vector<double> theory;
+  try {
+    theory = theory_of(table.cell_of(unit.first), cell);
+  } catch (const std::exception&) {
+    theory.assign(theory_columns_, std::nan(""));
   }
   if (results.size() != unit.count)
     return fail_all(cat("internal: the kernel returned ", results.size(), " results for ",
@@ -201,7 +226,8 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
       for (const auto& column : sweep_.columns) {
         const std::size_t length = std::max<std::size_t>(1, column.length);
         if (column.kind == experiments::Column::Kind::metric)
-          std::fill_n(record.values.begin() + static_cast<std::ptrdiff_t>(offset), length, std::nan(""));
+          std::fill_n(record.values.begin() + static_cast<std::ptrdiff_t>(offset), length,
+                      std::nan(""));
         offset += length;
       }
     }
@@ -209,11 +235,9 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
   return records;
 }
 
-FileSink::FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts,
-                   double flush_seconds)
+FileSink::FileSink(io::ResultsFile* file, int run, double flush_seconds)
     : file_(file),
       run_(run),
-      attempts_(std::move(attempts)),
       flush_seconds_(flush_seconds),
       last_flush_(std::chrono::steady_clock::now()) {}
 
@@ -221,7 +245,6 @@ void FileSink::accept(std::vector<grid::TaskRecord> records) {
   for (auto& r : records) {
     if (r.status == static_cast<std::uint8_t>(grid::TaskStatus::pending)) continue;
     r.run = run_;
-    r.attempts = attempts_[r.task] + 1;
     buffer_.push_back(std::move(r));
   }
   const double age =
@@ -232,6 +255,10 @@ void FileSink::accept(std::vector<grid::TaskRecord> records) {
 void FileSink::flush() {
   last_flush_ = std::chrono::steady_clock::now();
   if (buffer_.empty() || file_ == nullptr) return;
+  std::vector<std::size_t> tasks;
+  for (const auto& r : buffer_) tasks.push_back(r.task);
+  const auto attempts = file_->read_attempts(tasks);
+  for (std::size_t i = 0; i < buffer_.size(); ++i) buffer_[i].attempts = attempts[i] + 1;
   file_->commit(buffer_);
   committed_ += buffer_.size();
   buffer_.clear();

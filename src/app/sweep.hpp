@@ -31,6 +31,10 @@ Sweep load_sweep_text(const std::string& text, const std::string& origin,
 // The results file's view of the experiment's columns.
 std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns);
 
+// Throws config_error unless `file` has exactly the result columns this nnsweep writes for
+// `sweep` (an older or newer nnsweep may not): checked before resuming or merging into it.
+void check_columns(const io::ResultsFile& file, const Sweep& sweep);
+
 // Work units: each cell's seeds split by the experiment's preferred pack, with their cost.
 // Only tasks with `pending[task]` true are included.
 std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bool>& pending);
@@ -53,16 +57,17 @@ class UnitRunner {
   const Sweep& sweep_;
   std::size_t pack_;
   std::size_t values_per_record_ = 0;
+  std::size_t theory_columns_ = 0;
   std::map<std::size_t, std::vector<double>> theory_cache_;
   std::vector<std::size_t> injected_failures_;  // NNSWEEP_FAIL_TASKS: fault injection for tests
 };
 
-// Commits records to the results file: drops pending ones, stamps run index and attempts,
-// buffers briefly so tiny units do not cost one write each.
+// Commits records to the results file: drops pending ones, stamps the run index and counts the
+// attempt (reading only the rows it commits), buffers briefly so tiny units do not cost one write
+// each.
 class FileSink : public sched::ResultSink {
  public:
-  FileSink(io::ResultsFile* file, int run, std::vector<std::int32_t> attempts,
-           double flush_seconds);
+  FileSink(io::ResultsFile* file, int run, double flush_seconds);
   void accept(std::vector<grid::TaskRecord> records) override;
   void flush() override;
   std::size_t committed() const { return committed_; }
@@ -70,7 +75,6 @@ class FileSink : public sched::ResultSink {
  private:
   io::ResultsFile* file_;
   int run_;
-  std::vector<std::int32_t> attempts_;
   double flush_seconds_;
   std::vector<grid::TaskRecord> buffer_;
   std::chrono::steady_clock::time_point last_flush_;

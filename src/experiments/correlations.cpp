@@ -205,6 +205,13 @@ class Correlations final : public Experiment {
       params.set("cw", critical_cw(activation, alpha));
     }
     if (params.is_auto("x_norm2")) params.set("x_norm2", static_cast<double>(params.integer("n0")));
+    const double cw = params.real("cw"), cb = params.real("cb");
+    NNSWEEP_CHECK(cw > 0, "cw = ", format_number(cw),
+                  ": the weights need a positive variance — give cw > 0, or cw = auto (critical)");
+    NNSWEEP_CHECK(cb + cw * params.real("x_norm2") > 0,
+                  "x_norm2 = ", format_number(params.real("x_norm2")),
+                  " with cb = ", format_number(cb),
+                  ": the first layer would be identically zero — give x_norm2 > 0 or cb > 0");
   }
 
   // FLOP-equivalents of one task: FMAs count 2, and a normal (Box–Muller: log, sqrt, sincos and

@@ -352,8 +352,8 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
       if (!cancelled) done = b_end;
     }
   }
-  const std::size_t points = evaluation_epochs(p).size();
   const std::vector<std::int64_t> epochs = evaluation_epochs(p);
+  const std::size_t points = epochs.size();
   const std::size_t length = metric_count + 1 + (metric_count + 1) * points;
   std::vector<TaskResult> results(replicas.size());
   for (std::size_t r = 0; r < replicas.size(); ++r) {

@@ -30,21 +30,6 @@ config::ParamSet TaskTable::params(std::size_t task) const {
   return set;
 }
 
-std::uint64_t TaskTable::key(std::size_t task) const {
-  return task_key(experiment_, params(task));
-}
-
-std::vector<TaskRange> TaskTable::ranges(std::size_t max_replicas) const {
-  const std::size_t seeds = seeds_per_cell();
-  const std::size_t width = std::max<std::size_t>(1, std::min(max_replicas, seeds));
-  std::vector<TaskRange> out;
-  out.reserve(cell_count() * ((seeds + width - 1) / width));
-  for (std::size_t cell = 0; cell < cell_count(); ++cell)
-    for (std::size_t s = 0; s < seeds; s += width)
-      out.push_back({cell * seeds + s, std::min(width, seeds - s)});
-  return out;
-}
-
 void TaskTable::validate() const {
   for (std::size_t cell = 0; cell < cell_count(); ++cell) {
     try {

@@ -15,6 +15,7 @@
 #include "h5.hpp"
 #include "layout.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 #include "nnsweep/core/version.hpp"
 
 namespace nnsweep::io {
@@ -90,10 +91,13 @@ class Creator {
     column.description = "index of the " + name + " dimension";
     column.kind = "dimension";
     Handle ds = dataset(group, column, n, nullptr);
-    std::vector<std::int64_t> index(n);
-    for (std::size_t i = 0; i < n; ++i) index[i] = static_cast<std::int64_t>(i);
-    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()), where_,
-          "H5Dwrite scale");
+    std::vector<std::int64_t> index;  // in blocks: 10^8 tasks must not need 800 MB at once
+    for (std::size_t first = 0; first < n; first += block_tasks) {
+      const std::size_t count = std::min(block_tasks, n - first);
+      index.resize(count);
+      for (std::size_t i = 0; i < count; ++i) index[i] = static_cast<std::int64_t>(first + i);
+      write_rows(ds.get(), H5T_NATIVE_INT64, first, count, index.data());
+    }
     check(H5DSset_scale(ds.get(), name.c_str()), where_, "H5DSset_scale");
     return ds;
   }
@@ -220,11 +224,6 @@ void fsync_path(const std::string& path, int flags) {
     ::fsync(fd);
     ::close(fd);
   }
-}
-
-std::string directory_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
 }  // namespace

@@ -143,7 +143,16 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
   const Handle fapl = h5::plist(H5P_FILE_ACCESS);
   check(H5Pset_file_locking(fapl.get(), 0, 1), path, "H5Pset_file_locking");
   if (access == Access::parallel_write) {
-    check(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL), path, "H5Pset_fapl_mpio");
+    // Ranks write interleaved rows independently. Data sieving would turn such a write into a
+    // read-modify-write of the whole span, over other ranks' bytes, safe only where fcntl locks
+    // work (many parallel file systems: not). Off: every rank touches exactly its own bytes.
+    MPI_Info info = MPI_INFO_NULL;
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "romio_ds_write", "disable");
+    MPI_Info_set(info, "romio_ds_read", "disable");
+    const herr_t status = H5Pset_fapl_mpio(fapl.get(), comm, info);  // HDF5 keeps its own copy
+    MPI_Info_free(&info);
+    check(status, path, "H5Pset_fapl_mpio");
   } else if (access == Access::serial_write) {
     // No sieve buffer: raw data goes straight to the file, so "payload, flush, status" holds.
     check(H5Pset_sieve_buf_size(fapl.get(), 0), path, "H5Pset_sieve_buf_size");
@@ -168,19 +177,23 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
   // Every dataset the layout promises must be there: a clear error now, not an HDF5 one later.
   std::vector<std::string> required{"spec", layout::task_dim};
   for (const auto& c : layout::metadata_columns()) required.push_back(c.name);
-  for (const auto& c : layout::run_columns()) required.push_back(std::string(layout::runs_group) + "/" + c.name);
-  for (const auto& name : split(h5::read_attribute(root, "parameters", path), ',')) required.push_back(name);
+  for (const auto& c : layout::run_columns())
+    required.push_back(std::string(layout::runs_group) + "/" + c.name);
+  impl_->parameters = split(h5::read_attribute(root, "parameters", path), ',');
+  required.insert(required.end(), impl_->parameters.begin(), impl_->parameters.end());
   const std::string result_names = h5::read_attribute(root, "results", path);
   if (!result_names.empty())
     for (const auto& name : split(result_names, ',')) required.push_back(name);
   for (const auto& name : required) {
-    const bool group_ok = name.find('/') == std::string::npos || H5Lexists(root, layout::runs_group, H5P_DEFAULT) > 0;
+    const bool group_ok =
+        name.find('/') == std::string::npos || H5Lexists(root, layout::runs_group, H5P_DEFAULT) > 0;
     if (!group_ok || H5Lexists(root, name.c_str(), H5P_DEFAULT) <= 0)
-      throw io_error(cat(path, ": incomplete results file (no dataset '", name,
-                         "') — it was not written by nnsweep, or was damaged; start over with --force"));
+      throw io_error(
+          cat(path, ": incomplete results file (no dataset '", name,
+              "') — it was not written by nnsweep, or was damaged; start over with --force"));
   }
-  impl_->parameters = split(h5::read_attribute(root, "parameters", path), ',');
-  for (const auto& name : result_names.empty() ? std::vector<std::string>{} : split(result_names, ',')) {
+  for (const auto& name :
+       result_names.empty() ? std::vector<std::string>{} : split(result_names, ',')) {
     impl_->offsets.push_back(impl_->values_per_record);
     impl_->results.push_back(impl_->read_spec(name));
     impl_->values_per_record += std::max<std::size_t>(1, impl_->results.back().length);
@@ -242,8 +255,27 @@ std::string ResultsFile::spec_text() const {
 std::vector<std::uint8_t> ResultsFile::read_status() const {
   return impl_->read_all<std::uint8_t>("status", H5T_NATIVE_UINT8);
 }
-std::vector<std::int32_t> ResultsFile::read_attempts() const {
-  return impl_->read_all<std::int32_t>("attempts", H5T_NATIVE_INT32);
+std::vector<std::int32_t> ResultsFile::read_attempts(const std::vector<std::size_t>& tasks) const {
+  std::vector<std::int32_t> out(tasks.size());
+  if (tasks.empty()) return out;
+  // Rows in ascending order for the selection; the answer in the order asked.
+  std::vector<std::size_t> order(tasks.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return tasks[a] < tasks[b]; });
+  std::vector<std::size_t> rows;
+  for (const std::size_t i : order) rows.push_back(tasks[i]);
+  const hid_t ds = impl_->dataset("attempts");
+  Handle file_space = impl_->select_rows(ds, rows, 0);
+  const hsize_t n = rows.size();
+  Handle memory_space(check(H5Screate_simple(1, &n, nullptr), impl_->path, "H5Screate_simple"),
+                      H5Sclose);
+  std::vector<std::int32_t> sorted(rows.size());
+  check(H5Dread(ds, H5T_NATIVE_INT32, memory_space.get(), file_space.get(), H5P_DEFAULT,
+                sorted.data()),
+        impl_->path, "H5Dread attempts");
+  for (std::size_t k = 0; k < order.size(); ++k) out[order[k]] = sorted[k];
+  return out;
 }
 
 std::vector<double> ResultsFile::read_numbers(const std::string& name) const {
@@ -304,7 +336,7 @@ std::vector<grid::TaskRecord> ResultsFile::read_records(
                                all.begin() + static_cast<std::ptrdiff_t>((tasks[i] + 1) * length));
   }
   const auto status = read_status();
-  const auto attempts = read_attempts();
+  const auto attempts = read_attempts(tasks);
   const auto ranks = impl.read_all<std::int32_t>("rank", H5T_NATIVE_INT32);
   const auto runs = impl.read_all<std::int32_t>("run", H5T_NATIVE_INT32);
   const auto walls = impl.read_all<double>("wall_s", H5T_NATIVE_DOUBLE);
@@ -312,7 +344,7 @@ std::vector<grid::TaskRecord> ResultsFile::read_records(
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const std::size_t t = tasks[i];
     records[i].status = status[t];
-    records[i].attempts = attempts[t];
+    records[i].attempts = attempts[i];
     records[i].rank = ranks[t];
     records[i].run = runs[t];
     records[i].wall_s = walls[t];
@@ -447,7 +479,8 @@ int ResultsFile::begin_run(const RunStart& start) {
     if (value != nullptr) impl.write_run_field(c, run, value);
   }
   // mpi_size last: it marks the row as used.
-  impl.write_run_field(layout::run_columns()[2], run, &start.mpi_size);
+  for (const auto& c : layout::run_columns())
+    if (c.name == "mpi_size") impl.write_run_field(c, run, &start.mpi_size);
   impl.flush_if_serial();
   return run;
 }

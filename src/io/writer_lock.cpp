@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 
 namespace nnsweep::io {
 
@@ -36,14 +36,8 @@ WriterLock::WriterLock(const std::string& results_path) {
                  path.c_str(), std::strerror(why), results_path.c_str());
     return;
   }
-  char host[128] = {0};
-  ::gethostname(host, sizeof host - 1);
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char since[32];
-  std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  const std::string holder = cat("host ", host, ", pid ", ::getpid(), ", since ", since, "\n");
+  const std::string holder =
+      cat("host ", hostname(), ", pid ", ::getpid(), ", since ", utc_now(), "\n");
   if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, holder.data(), holder.size(), 0) < 0) {
     // The content is only a courtesy for the error message above; the lock itself is held.
   }
@@ -51,6 +45,15 @@ WriterLock::WriterLock(const std::string& results_path) {
 
 WriterLock::~WriterLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+bool writer_active(const std::string& results_path) {
+  const std::string path = results_path + ".lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the shared lock if it was granted
+  return held;
 }
 
 }  // namespace nnsweep::io

@@ -117,62 +117,61 @@ std::vector<std::string> metric_names(const io::ResultsFile& file) {
 std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
                                      const std::vector<std::string>& by,
                                      const std::vector<std::string>& metrics) {
-  const auto groups = group_tasks(file, by);
-  const auto status = file.read_status();
-  std::vector<CellStatistic> out;
+  struct Columns {
+    std::vector<double> values, sems, theory;
+  };
+  std::vector<Columns> columns;
   for (const auto& metric : metrics) {
     if (!has_column(file, metric))
       throw config_error(cat("--metrics ", metric,
                              ": no such metric (metrics: ", join(metric_names(file), ", "), ")"));
-    const auto values = file.read_numbers(metric);
-    const auto sems = has_column(file, metric + "_sem") ? file.read_numbers(metric + "_sem")
-                                                        : std::vector<double>{};
-    const auto theory = has_column(file, "theory_" + metric) ? file.read_numbers("theory_" + metric)
-                                                             : std::vector<double>{};
-    for (std::size_t g = 0; g < groups.keys.size(); ++g) {
+    Columns c;
+    c.values = file.read_numbers(metric);
+    if (has_column(file, metric + "_sem")) c.sems = file.read_numbers(metric + "_sem");
+    if (has_column(file, "theory_" + metric)) c.theory = file.read_numbers("theory_" + metric);
+    columns.push_back(std::move(c));
+  }
+  const auto groups = group_tasks(file, by);
+  const auto status = file.read_status();
+  std::vector<CellStatistic> out;
+  for (std::size_t g = 0; g < groups.keys.size(); ++g) {
+    for (std::size_t k = 0; k < metrics.size(); ++k) {
+      const auto& c = columns[k];
       CellStatistic s;
       s.cell = groups.keys[g];
-      s.metric = metric;
+      s.metric = metrics[k];
       stats::Moments m;
-      double own_variance = 0, predicted = nan;
-      bool own_known = !sems.empty();
-      bool theory_constant = true;
+      double own_variance = 0, low = nan, high = nan;
+      std::size_t own_count = 0;
       for (const std::size_t t : groups.tasks[g]) {
-        if (!theory.empty()) {
-          if (std::isnan(predicted))
-            predicted = theory[t];
-          else if (predicted != theory[t] && !std::isnan(theory[t]))
-            theory_constant = false;
+        if (!c.theory.empty() && !std::isnan(c.theory[t])) {
+          low = std::isnan(low) ? c.theory[t] : std::min(low, c.theory[t]);
+          high = std::isnan(high) ? c.theory[t] : std::max(high, c.theory[t]);
         }
         if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) ||
-            !std::isfinite(values[t]))
+            !std::isfinite(c.values[t]))
           continue;
-        m.add(values[t]);
-        if (own_known && std::isfinite(sems[t]))
-          own_variance += sems[t] * sems[t];
-        else
-          own_known = false;
+        m.add(c.values[t]);
+        if (!c.sems.empty() && std::isfinite(c.sems[t])) {
+          own_variance += c.sems[t] * c.sems[t];
+          ++own_count;
+        }
       }
       s.count = static_cast<std::size_t>(m.count());
       s.mean = m.mean();
       // The larger of the spread over seeds and the tasks' own Monte Carlo errors: with few seeds
       // the spread is too noisy to judge a z-score by; with heavy tails the per-task errors are
-      // optimistic.
+      // optimistic. (python/nnsweep/aggregate.py computes the same.)
       const double between = s.count >= 2 ? m.sem() : nan;
       const double within =
-          own_known && s.count > 0 ? std::sqrt(own_variance) / static_cast<double>(s.count) : nan;
+          own_count > 0 ? std::sqrt(own_variance) / static_cast<double>(s.count) : nan;
       s.sem = std::fmax(between, within);
-      s.theory = theory_constant ? predicted : nan;
+      // Theory is shown where it is one value for the whole cell.
+      s.theory = high - low <= 1e-12 * std::fabs(high) ? low : nan;
       s.z = std::isfinite(s.theory) && s.sem > 0 ? (s.mean - s.theory) / s.sem : nan;
       out.push_back(s);
     }
   }
-  // Cells together, metrics within a cell in the order asked.
-  std::stable_sort(out.begin(), out.end(), [&](const CellStatistic& a, const CellStatistic& b) {
-    const auto ia = std::find(groups.keys.begin(), groups.keys.end(), a.cell) - groups.keys.begin();
-    const auto ib = std::find(groups.keys.begin(), groups.keys.end(), b.cell) - groups.keys.begin();
-    return ia < ib;
-  });
   return out;
 }
 

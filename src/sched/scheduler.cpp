@@ -116,21 +116,27 @@ class UnitWatch {
   UnitWatch& operator=(const UnitWatch&) = delete;
 
   void begin(double predicted_s) {
+    const std::lock_guard<std::mutex> lock(mutex_);
     cancel_.store(false);
-    predicted_s_.store(predicted_s);
-    unit_start_.store(seconds_since(start_));
-    running_.store(true);
+    predicted_s_ = predicted_s;
+    unit_start_ = seconds_since(start_);
+    running_ = true;
   }
-  void end() { running_.store(false); }
+  void end() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    running_ = false;
+  }
   const std::atomic<bool>& cancel() const { return cancel_; }
 
  private:
   void loop() {
     while (!quit_.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (!running_.load()) continue;
+      // Under the lock: a decision about one unit never lands on the next one.
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!running_) continue;
       const double now = seconds_since(start_);
-      const double remaining = predicted_s_.load() - (now - unit_start_.load());
+      const double remaining = predicted_s_ - (now - unit_start_);
       const int stops = stop_requests();
       if (stops >= 2 || (stops == 1 && remaining > options_.grace_s) || now > options_.time_limit_s)
         cancel_.store(true);
@@ -139,8 +145,10 @@ class UnitWatch {
 
   const Options& options_;
   Clock::time_point start_;
-  std::atomic<bool> cancel_{false}, running_{false}, quit_{false};
-  std::atomic<double> predicted_s_{0}, unit_start_{0};
+  std::mutex mutex_;
+  bool running_ = false;
+  double predicted_s_ = 0, unit_start_ = 0;
+  std::atomic<bool> cancel_{false}, quit_{false};
   std::thread thread_;
 };
 
@@ -188,9 +196,10 @@ class LocalWorker {
     }
     wake_worker_.notify_all();
   }
+  // Nothing queued, running, or finished but not yet collected.
   bool idle() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return inbox_.empty() && !busy_;
+    return inbox_.empty() && !busy_ && outbox_.empty();
   }
   // Finished units and their records since the last call; waits up to `timeout` for one.
   std::vector<std::pair<Finished, std::vector<grid::TaskRecord>>> collect(
@@ -287,12 +296,12 @@ class Dispatcher {
         progress_(options.progress, options.progress_interval_s),
         busy_(static_cast<std::size_t>(comm.size()), 0.0),
         seconds_per_cost_(options.seconds_per_cost) {
-    // Longest processing time first; ties in task order, so the schedule is reproducible.
-    std::vector<std::size_t> order(units_.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return units_[a].cost > units_[b].cost; });
-    queue_.assign(order.begin(), order.end());
+    // Longest processing time first; ties in task order, so the schedule is reproducible. The
+    // queue is [front_, back_) of this order: large units leave from the front, and near a time
+    // limit small ones from the back.
+    std::stable_sort(units_.begin(), units_.end(),
+                     [](const WorkUnit& a, const WorkUnit& b) { return a.cost > b.cost; });
+    back_ = units_.size();
     for (const auto& u : units_) {
       state_.total += u.count;
       state_.cost_total += u.cost;
@@ -304,12 +313,12 @@ class Dispatcher {
     int active = comm_.size() - 1;
     bool local_done = false;
     while (true) {
-      if (stop_requests() > 0) stopping_ = true;
+      if (stop_requests() > 0) stopping_ = signalled_ = true;
       while (auto status = comm_.iprobe(mpi::any_source, tag_report)) {
         Report report;
         comm_.recv(status->source(), tag_report, report);
         busy_[static_cast<std::size_t>(status->source())] = report.busy_s;
-        stopping_ = stopping_ || report.stopping;
+        if (report.stopping) stopping_ = signalled_ = true;
         for (const auto& f : report.finished) account(f);
         if (!report.records.empty()) sink_.accept(std::move(report.records));
         const auto bundle = take_bundle();
@@ -354,6 +363,9 @@ class Dispatcher {
     // Never run, or abandoned (timed_out): a resume computes them.
     summary_.pending = summary_.tasks_total - state_.done - state_.failed - state_.diverged;
     summary_.stopped = summary_.pending > 0;
+    // Work left without a stop signal on any rank can only be the time limit's doing (a unit
+    // abandoned at the limit, or none left that fits).
+    if (summary_.stopped && !signalled_) summary_.time_limit_reached = true;
     return summary_;
   }
 
@@ -371,9 +383,12 @@ class Dispatcher {
       seconds_per_cost_ = measured_seconds_ / measured_cost_;
   }
 
-  bool fits(std::size_t id) const {
+  // Whether unit `id` would finish before the time limit after `ahead` seconds of work already
+  // given to the same rank.
+  bool fits(std::size_t id, double ahead) const {
     if (!std::isfinite(options_.time_limit_s)) return true;
-    return seconds_since(start_) + units_[id].cost * seconds_per_cost_ < options_.time_limit_s;
+    return seconds_since(start_) + ahead + units_[id].cost * seconds_per_cost_ <
+           options_.time_limit_s;
   }
 
   std::vector<Assigned> take_bundle() {
@@ -381,17 +396,18 @@ class Dispatcher {
     double predicted = 0;
     const double target =
         std::max(options_.bundle_seconds, options_.bundle_seconds_per_rank * comm_.size());
-    while (!stopping_ && !queue_.empty() && bundle.size() < max_bundle &&
+    while (!stopping_ && front_ < back_ && bundle.size() < max_bundle &&
            (bundle.empty() || predicted < target)) {
-      std::size_t id = queue_.front();
-      if (fits(id)) {
-        queue_.pop_front();
-      } else if (fits(queue_.back())) {  // the smallest units may still fit
-        id = queue_.back();
-        queue_.pop_back();
+      std::size_t id = 0;
+      if (fits(front_, predicted)) {
+        id = front_++;
+      } else if (fits(back_ - 1, predicted)) {  // the smallest units may still fit
+        id = --back_;
       } else {
-        summary_.time_limit_reached = true;
-        stopping_ = true;
+        if (bundle.empty()) {  // nothing fits any more, for any rank
+          summary_.time_limit_reached = true;
+          stopping_ = true;
+        }
         break;
       }
       const double seconds = units_[id].cost * seconds_per_cost_;
@@ -409,11 +425,12 @@ class Dispatcher {
   UnitWatch watch_;
   LocalWorker local_;
   Progress progress_;
-  std::deque<std::size_t> queue_;
+  std::size_t front_ = 0, back_ = 0;
   std::vector<double> busy_;
   ProgressState state_;
   Summary summary_;
-  bool stopping_ = false;
+  bool stopping_ = false;   // no more units are handed out
+  bool signalled_ = false;  // a stop signal reached some rank
   double seconds_per_cost_;
   double measured_cost_ = 0, measured_seconds_ = 0;
 };
@@ -434,8 +451,11 @@ double simulate_makespan(std::vector<double> seconds, std::size_t ranks) {
 
 Summary run(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute,
             ResultSink& sink, const Options& options) {
-  if (comm.rank() != 0) return run_worker(comm, execute, sink, options);
-  return Dispatcher(comm, std::move(units), execute, sink, options).run();
+  // A communicator of its own: messages of this sweep never meet those of an earlier or later
+  // one (a worker may start the next run while rank 0 is still finishing this one).
+  const mpi::communicator own(comm, mpi::comm_duplicate);
+  if (own.rank() != 0) return run_worker(own, execute, sink, options);
+  return Dispatcher(own, std::move(units), execute, sink, options).run();
 }
 
 }  // namespace nnsweep::sched

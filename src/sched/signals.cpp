@@ -8,13 +8,11 @@ namespace nnsweep::sched {
 namespace {
 std::atomic<int> requests{0};
 std::atomic<int> last_signal{0};
-std::atomic<bool> cancel{false};
 static_assert(std::atomic<int>::is_always_lock_free, "signal handlers need lock-free atomics");
 
 extern "C" void on_stop_signal(int signal) {
   last_signal.store(signal, std::memory_order_relaxed);
-  if (requests.fetch_add(1, std::memory_order_relaxed) >= 1)
-    cancel.store(true, std::memory_order_relaxed);
+  requests.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -29,9 +27,6 @@ void install_stop_handlers() {
 int stop_requests() {
   return requests.load(std::memory_order_relaxed);
 }
-const std::atomic<bool>& cancel_flag() {
-  return cancel;
-}
 int signal_number() {
   return last_signal.load(std::memory_order_relaxed);
 }
@@ -41,7 +36,6 @@ void request_stop(int signal) {
 void reset_stop_requests() {
   requests.store(0);
   last_signal.store(0);
-  cancel.store(false);
 }
 
 }  // namespace nnsweep::sched

@@ -13,15 +13,15 @@ def result_columns(path):
 
 
 def assert_same_results(a, b):
+    """Every reproducible column of a and b is bit for bit the same (so 0.0 is not -0.0, and NaN
+    payloads must match too: both files come from the same code)."""
     ca, cb = result_columns(a), result_columns(b)
     assert sorted(ca) == sorted(cb)
     for name in ca:
         x, y = ca[name], cb[name]
-        if x.dtype.kind == "f":
-            same = np.array_equal(x.view(np.uint64) if x.dtype == np.float64 else x, y.view(np.uint64) if y.dtype == np.float64 else y) \
-                or np.array_equal(x, y, equal_nan=True)
-        else:
-            same = np.array_equal(x, y)
+        assert x.dtype == y.dtype and x.shape == y.shape, f"column {name}: {x.dtype}{x.shape} vs {y.dtype}{y.shape}"
+        bits = {4: np.uint32, 8: np.uint64}.get(x.dtype.itemsize) if x.dtype.kind == "f" else None
+        same = np.array_equal(x.view(bits), y.view(bits)) if bits else np.array_equal(x, y)
         assert same, f"column {name} differs between {a} and {b}"
 
 

@@ -1,6 +1,7 @@
 #pragma once
 // Error types of nnsweep. User-facing errors say what is wrong, the offending value and how to
-// fix it ("problem — value — fix"); internal invariants are plain assert()s.
+// fix it ("problem — value — fix"); broken internal invariants throw `error` with a message
+// starting "internal:" (never silently continue with wrong numbers).
 #include <stdexcept>
 #include <string>
 
@@ -36,8 +37,9 @@ enum ExitCode : int {
 
 }  // namespace nnsweep
 
-// Throws nnsweep::error with the concatenated message parts when `cond` is false.
-#define NNSWEEP_CHECK(cond, ...)                                      \
-  do {                                                                \
-    if (!(cond)) throw ::nnsweep::error(::nnsweep::cat(__VA_ARGS__)); \
+// A user error: throws nnsweep::config_error with the concatenated message parts ("problem —
+// value — fix") when `cond` is false.
+#define NNSWEEP_CHECK(cond, ...)                                             \
+  do {                                                                       \
+    if (!(cond)) throw ::nnsweep::config_error(::nnsweep::cat(__VA_ARGS__)); \
   } while (false)

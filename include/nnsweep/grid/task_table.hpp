@@ -12,13 +12,6 @@
 
 namespace nnsweep::grid {
 
-// Consecutive tasks of one cell (same parameters, consecutive seeds): the unit of dispatch.
-struct TaskRange {
-  std::size_t first = 0;
-  std::size_t count = 0;
-  std::size_t end() const { return first + count; }
-};
-
 class TaskTable {
  public:
   // Fills "auto" values and checks cross-parameter constraints (throws config_error).
@@ -36,12 +29,6 @@ class TaskTable {
 
   // Resolved parameters of a task (its seed included).
   config::ParamSet params(std::size_t task) const;
-  // Stable 64-bit key of a task: a hash of the experiment name and its resolved parameters.
-  std::uint64_t key(std::size_t task) const;
-
-  // Splits every cell into ranges of at most `max_replicas` consecutive seeds.
-  std::vector<TaskRange> ranges(std::size_t max_replicas) const;
-
   // Resolves every distinct cell once: config errors surface before any work starts.
   void validate() const;
 

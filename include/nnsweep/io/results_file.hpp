@@ -99,7 +99,8 @@ class ResultsFile {
   ColumnInfo column(const std::string& name) const;
 
   std::vector<std::uint8_t> read_status() const;
-  std::vector<std::int32_t> read_attempts() const;
+  // The attempts column at `tasks` (a selection: a rank reads only its own rows).
+  std::vector<std::int32_t> read_attempts(const std::vector<std::size_t>& tasks) const;
   // Whole columns (scalar ones; numbers of any type as double).
   std::vector<double> read_numbers(const std::string& name) const;
   std::vector<std::string> read_strings(const std::string& name) const;

@@ -20,4 +20,8 @@ class WriterLock {
   int fd_ = -1;
 };
 
+// Whether a live process (on this host, or wherever flock reaches) holds the writer lock of
+// `results_path`: a run without an end record is then running, not killed.
+bool writer_active(const std::string& results_path);
+
 }  // namespace nnsweep::io

@@ -2,16 +2,12 @@
 // Stop requests: SIGTERM, SIGUSR1 (Slurm's warning before the time limit, preemption,
 // `scancel`) and SIGINT set a flag that the scheduler polls between work units. A second request
 // also cancels units in flight. Handlers only touch lock-free atomics (async-signal-safe).
-#include <atomic>
-
 namespace nnsweep::sched {
 
 void install_stop_handlers();
 // How many stop signals arrived (0: none). The last one's number is signal_number().
 int stop_requests();
 int signal_number();
-// Set by the second stop request: kernels give up their unit (it stays pending).
-const std::atomic<bool>& cancel_flag();
 // For tests: behave as if a signal arrived.
 void request_stop(int signal_number);
 void reset_stop_requests();

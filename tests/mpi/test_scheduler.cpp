@@ -1,0 +1,171 @@
+// The scheduler with a synthetic kernel (it waits for unit.cost milliseconds, checking the cancel
+// flag): every task runs exactly once at any rank count and in both record routes; a stop request
+// on any rank ends dispatch without losing or repeating a task; --grace 0 abandons units in
+// flight as timed_out; the time limit is kept.
+#include <boost/mpi.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <thread>
+
+#include "nnsweep/sched/scheduler.hpp"
+#include "nnsweep/sched/signals.hpp"
+
+using namespace nnsweep;
+namespace mpi = boost::mpi;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Keeps what it is given, as (task, status) pairs.
+class MemorySink : public sched::ResultSink {
+ public:
+  void accept(std::vector<grid::TaskRecord> records) override {
+    for (const auto& r : records) kept.emplace_back(r.task, r.status);
+  }
+  void flush() override {}
+  std::vector<std::pair<std::size_t, std::uint8_t>> kept;
+};
+
+// A kernel that takes unit.cost milliseconds (cancellable); calls `hook` first.
+sched::Executor waiting_kernel(std::function<void(const sched::WorkUnit&)> hook = {}) {
+  return [hook](const sched::WorkUnit& unit, const std::atomic<bool>& cancel) {
+    if (hook) hook(unit);
+    const auto end = Clock::now() + std::chrono::microseconds(static_cast<long>(unit.cost * 1000));
+    bool cancelled = false;
+    while (Clock::now() < end && !(cancelled = cancel.load()))
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    std::vector<grid::TaskRecord> records(unit.count);
+    for (std::size_t i = 0; i < unit.count; ++i) {
+      records[i].task = unit.first + i;
+      records[i].status =
+          static_cast<std::uint8_t>(cancelled ? grid::TaskStatus::pending : grid::TaskStatus::done);
+    }
+    return records;
+  };
+}
+
+std::vector<sched::WorkUnit> units(std::size_t n, double milliseconds, std::size_t per_unit = 1) {
+  std::vector<sched::WorkUnit> out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back({i * per_unit, per_unit, milliseconds * (1 + static_cast<double>(i % 7) / 7)});
+  return out;
+}
+
+sched::Options options() {
+  sched::Options o;
+  o.seconds_per_cost = 1e-3;  // cost is in milliseconds
+  o.progress = sched::ProgressStyle::none;
+  return o;
+}
+
+// Every rank's kept records, on rank 0: task → statuses seen.
+std::map<std::size_t, std::vector<std::uint8_t>> gather(const mpi::communicator& world,
+                                                        const MemorySink& sink) {
+  std::vector<std::vector<std::pair<std::size_t, std::uint8_t>>> all;
+  mpi::gather(world, sink.kept, all, 0);
+  std::map<std::size_t, std::vector<std::uint8_t>> by_task;
+  for (const auto& rank : all)
+    for (const auto& [task, status] : rank) by_task[task].push_back(status);
+  return by_task;
+}
+
+constexpr auto done = static_cast<std::uint8_t>(grid::TaskStatus::done);
+constexpr auto timed_out = static_cast<std::uint8_t>(grid::TaskStatus::timed_out);
+
+}  // namespace
+
+TEST_CASE("every task runs exactly once, whichever rank keeps the records", "[mpi][sched]") {
+  const mpi::communicator world;
+  for (const bool to_root : {false, true}) {
+    MemorySink sink;
+    auto o = options();
+    o.results_to_root = to_root;
+    const auto summary = sched::run(world, units(120, 0.5, 3), waiting_kernel(), sink, o);
+    const auto seen = gather(world, sink);
+    if (world.rank() != 0) continue;
+    CHECK(summary.tasks_total == 360);
+    CHECK(summary.tasks_done == 360);
+    CHECK_FALSE(summary.stopped);
+    CHECK(summary.busy_s.size() == static_cast<std::size_t>(world.size()));
+    CHECK(seen.size() == 360);
+    std::size_t once = 0;
+    for (const auto& [task, statuses] : seen)
+      once += statuses == std::vector<std::uint8_t>{done} ? 1 : 0;
+    CHECK(once == 360);
+    if (to_root) CHECK(sink.kept.size() == 360);  // all of them reached rank 0's sink
+  }
+}
+
+TEST_CASE("a stop request on one rank ends dispatch; nothing is lost or repeated", "[mpi][sched]") {
+  const mpi::communicator world;
+  sched::reset_stop_requests();
+  world.barrier();
+  MemorySink sink;
+  // The rank that runs task 30 asks to stop (as if it alone got SIGUSR1); tasks take ~5 ms.
+  const auto kernel = waiting_kernel([](const sched::WorkUnit& unit) {
+    if (unit.first == 30) sched::request_stop(SIGUSR1);
+  });
+  const auto summary = sched::run(world, units(400, 5), kernel, sink, options());
+  const auto seen = gather(world, sink);
+  sched::reset_stop_requests();
+  world.barrier();
+  if (world.rank() != 0) return;
+  CHECK(summary.stopped);
+  CHECK_FALSE(summary.time_limit_reached);
+  CHECK(summary.pending > 0);
+  CHECK(summary.tasks_done + summary.pending == 400);
+  std::size_t done_once = 0;
+  for (const auto& [task, statuses] : seen) {
+    CHECK(statuses.size() == 1);
+    done_once += statuses.front() == done ? 1 : 0;
+  }
+  CHECK(done_once == summary.tasks_done);
+}
+
+TEST_CASE("with --grace 0 a stop abandons the units in flight as timed_out", "[mpi][sched]") {
+  const mpi::communicator world;
+  sched::reset_stop_requests();
+  world.barrier();
+  MemorySink sink;
+  auto o = options();
+  o.grace_s = 0;
+  // Long units (300 ms): every rank asks to stop as its first unit begins.
+  const auto kernel = waiting_kernel([](const sched::WorkUnit&) {
+    if (sched::stop_requests() == 0) sched::request_stop(SIGTERM);
+  });
+  const auto start = Clock::now();
+  const auto summary = sched::run(world, units(8 * world.size(), 300), kernel, sink, o);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto seen = gather(world, sink);
+  sched::reset_stop_requests();
+  world.barrier();
+  if (world.rank() != 0) return;
+  CHECK(summary.tasks_done == 0);
+  CHECK(elapsed < 0.25);  // abandoned at once, not after 300 ms
+  std::size_t abandoned = 0;
+  for (const auto& [task, statuses] : seen)
+    abandoned += statuses == std::vector<std::uint8_t>{timed_out} ? 1 : 0;
+  CHECK(abandoned >= 1);
+  CHECK(abandoned == seen.size());
+}
+
+TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sched]") {
+  const mpi::communicator world;
+  sched::reset_stop_requests();
+  MemorySink sink;
+  auto o = options();
+  o.time_limit_s = 0.3;
+  const auto summary = sched::run(world, units(100, 40), waiting_kernel(), sink, o);
+  (void)gather(world, sink);
+  if (world.rank() != 0) return;
+  CHECK(summary.time_limit_reached);
+  CHECK(summary.stopped);
+  CHECK(summary.makespan_s < 0.3 + 0.1);
+  CHECK(summary.tasks_done > 0);
+  CHECK(summary.tasks_done + summary.pending == 100);
+}
