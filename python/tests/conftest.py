@@ -1,4 +1,7 @@
-"""Fixtures: synthetic results files (see synthetic.py) and the package on sys.path."""
+"""Fixtures: synthetic results files (see synthetic.py), the real binary (NNSWEEP_BIN, set by
+ctest; tests that need it are skipped without it) and the package on sys.path."""
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -36,3 +39,22 @@ def corr_zip(tmp_path_factory):
     """zip = depth+width: (16,1), (32,2), (64,4) × relu × seeds 0, 1 (6 tasks)."""
     path = tmp_path_factory.mktemp("synthetic") / "zip.h5"
     return correlations_file(path, activations=("relu",), seeds=(0, 1), zip_depth_width=True)
+
+
+@pytest.fixture
+def run_sweep(tmp_path):
+    """Runs `nnsweep run` on a spec text with the built binary; returns the results file's path."""
+    binary = os.environ.get("NNSWEEP_BIN")
+    if not binary:
+        pytest.skip("NNSWEEP_BIN is not set (path of the built nnsweep binary)")
+
+    def run(name, spec_text, *args):
+        spec = tmp_path / f"{name}.ini"
+        spec.write_text(spec_text)
+        out = tmp_path / f"{name}.h5"
+        env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+        result = subprocess.run([binary, "run", str(spec), "--out", str(out), *args], env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return out
+    return run

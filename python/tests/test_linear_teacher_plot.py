@@ -1,7 +1,5 @@
 """The linear_teacher figure: from a synthetic results file laid out as the C++ experiment
 writes it (and, with NNSWEEP_BIN set, from a real sweep)."""
-import os
-import subprocess
 
 import numpy as np
 import pytest
@@ -117,17 +115,8 @@ seed = 0..3
 """
 
 
-def test_real_linear_teacher_sweep(tmp_path):
-    binary = os.environ.get("NNSWEEP_BIN")
-    if not binary:
-        pytest.skip("NNSWEEP_BIN is not set (path of the built nnsweep binary)")
-    spec = tmp_path / "lt.ini"
-    spec.write_text(SPEC)
-    out = tmp_path / "lt.h5"
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-    result = subprocess.run([binary, "run", str(spec), "--out", str(out)], env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_real_linear_teacher_sweep(run_sweep, tmp_path):
+    out = run_sweep("lt", SPEC)
     ds = nnsweep.load(out)
     assert ds.attrs["experiment"] == "linear_teacher" and (ds["status"] == 1).all()
     assert ds["curve_cohesion_mean"].shape == (16, 8)

@@ -1,7 +1,5 @@
 """End to end with the real binary. CI sets NNSWEEP_BIN to the built `nnsweep`; without it
 this test is skipped."""
-import os
-import subprocess
 
 import numpy as np
 import pytest
@@ -21,19 +19,8 @@ n_out = 2
 
 
 @pytest.fixture
-def real_file(tmp_path):
-    binary = os.environ.get("NNSWEEP_BIN")
-    if not binary:
-        pytest.skip("NNSWEEP_BIN is not set (path of the built nnsweep binary)")
-    spec = tmp_path / "corr.ini"
-    spec.write_text(SPEC)
-    out = tmp_path / "x.h5"
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-    result = subprocess.run([binary, "run", str(spec), "--out", str(out),
-                             "--set", "sweep_seed=11"],
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+def real_file(run_sweep):
+    return run_sweep("corr", SPEC, "--set", "sweep_seed=11")
 
 
 def test_real_correlations_sweep(real_file, tmp_path):
