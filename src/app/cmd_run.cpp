@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <iostream>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
@@ -170,13 +170,13 @@ void check_output_path(const std::string& out) {
         "--out ", out, ": the file exists and is not writable — choose another path with --out"));
 }
 
-// An error every rank knows about (shared by on_root): exit cleanly, no abort needed.
+// An error every rank knows about (shared by `shared`): exit cleanly, no abort needed.
 class SharedError : public io_error {
  public:
   using io_error::io_error;
 };
 
-// What rank 0 found out, for everyone: "" if fine, else the error and whether it is the user's.
+// How `f` ended on one rank: "" if fine, else the error and whether it is the user's.
 struct Verdict {
   std::string message;
   bool usage = true;
@@ -186,11 +186,14 @@ struct Verdict {
   }
 };
 
-// Runs `f` on rank 0 only and makes every rank share its outcome (throws the same error type).
+// Runs `f` on the ranks where `here` is true, then (collectively) every rank throws the error of
+// the lowest rank where it failed: config_error for the user's mistakes, SharedError otherwise.
+// Ranks may disagree (a spec on a node-local path, file systems that differ between nodes); a
+// rank that failed alone must not leave the others waiting in a collective.
 template <typename F>
-void on_root(const mpi::communicator& comm, F&& f) {
+void shared(const mpi::communicator& comm, bool here, F&& f) {
   Verdict verdict;
-  if (comm.rank() == 0) {
+  if (here) {
     try {
       f();
     } catch (const config_error& e) {
@@ -199,27 +202,20 @@ void on_root(const mpi::communicator& comm, F&& f) {
       verdict = {e.what(), false};
     }
   }
-  mpi::broadcast(comm, verdict, 0);
-  if (verdict.message.empty()) return;
-  if (verdict.usage) throw config_error(verdict.message);
-  throw SharedError(verdict.message);
+  const int first = mpi::all_reduce(comm, verdict.message.empty() ? comm.size() : comm.rank(),
+                                    mpi::minimum<int>());
+  if (first == comm.size()) return;
+  mpi::broadcast(comm, verdict, first);
+  const std::string message =
+      first == 0 ? verdict.message : cat("[rank ", first, "] ", verdict.message);
+  if (verdict.usage) throw config_error(message);
+  throw SharedError(message);
 }
 
-// Runs `f` on every rank; if it throws config_error anywhere, every rank throws the error of the
-// lowest failing rank (collective).
+// Runs `f` on rank 0 only (the file, the lock); every rank shares its outcome.
 template <typename F>
-void agree(const mpi::communicator& comm, F&& f) {
-  std::string message;
-  try {
-    f();
-  } catch (const config_error& e) {
-    message = e.what();
-  }
-  const int first =
-      mpi::all_reduce(comm, message.empty() ? comm.size() : comm.rank(), mpi::minimum<int>());
-  if (first == comm.size()) return;
-  mpi::broadcast(comm, message, first);
-  throw config_error(first == 0 ? message : cat("[rank ", first, "] ", message));
+void on_root(const mpi::communicator& comm, F&& f) {
+  shared(comm, comm.rank() == 0, std::forward<F>(f));
 }
 
 // Refuses an existing file unless resuming with the same spec (or forcing).
@@ -308,12 +304,11 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   if (!(grace >= 0)) throw config_error(cat("--grace ", grace, ": must be >= 0 seconds"));
   const auto progress = sched::parse_progress_style(vm["progress"].as<std::string>());
 
-  // Every rank validates everything before any other collective call. Ranks can disagree (a
-  // spec on a node-local path, file systems that differ between nodes), so they agree on the
-  // outcome first: a rank that failed alone must not leave the others waiting in a collective.
+  // Every rank validates everything, and the ranks agree on the outcome, before any other
+  // collective call.
   Sweep sweep;
   std::string out;
-  agree(world, [&] {
+  shared(world, true, [&] {
     sweep = load_sweep(spec_path, sets);
     out = vm.count("out") > 0 ? vm["out"].as<std::string>()
                               : default_output(spec_path, sweep.spec.output);
@@ -410,7 +405,7 @@ int run_command(int argc, char** argv) {
   try {
     return run(world, argc, argv, launched, slurm_left);
   } catch (const config_error& e) {
-    // Every rank reached the same verdict (validation is deterministic, or shared by on_root).
+    // Every rank reached the same verdict (shared).
     if (world.rank() == 0) std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
     return exit_usage;
   } catch (const SharedError& e) {
