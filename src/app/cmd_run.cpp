@@ -6,6 +6,7 @@
 #include <boost/mpi/environment.hpp>
 #include <boost/serialization/string.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -47,7 +48,7 @@ po::options_description run_options() {
       "Stopping: SIGTERM, SIGUSR1 or SIGINT (under mpirun send SIGUSR1: mpirun answers SIGTERM by\n"
       "killing its ranks) stop the dispatch; tasks that need longer than --grace are abandoned\n"
       "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted "
-      "work.\n\n"
+      "work (see --commit-every).\n\n"
       "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
       "75 stopped early by a signal or the time limit (run again with --resume), 1 other "
       "errors.\n\n"
@@ -79,6 +80,10 @@ po::options_description run_options() {
       "the limit is abandoned")("grace", po::value<double>()->default_value(30),
                                 "seconds: after SIGTERM/SIGUSR1, tasks predicted to need more than "
                                 "this are abandoned, the rest finish; then exit 75")(
+      "commit-every", po::value<double>()->default_value(1),
+      "seconds: a rank commits its finished tasks at least this often (and before a task "
+      "predicted to take longer); a kill -9 loses at most this much of a rank's finished work. "
+      "0 commits every task (many small writes)")(
       "progress", po::value<std::string>()->default_value("auto"),
       "auto (a bar on a terminal, else a log line every few seconds), bar, log or none")(
       "spec", po::value<std::string>(), "the sweep spec (positional)");
@@ -302,6 +307,9 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
                                            : std::pair<std::size_t, std::size_t>{0, 1};
   const double grace = vm["grace"].as<double>();
   if (!(grace >= 0)) throw config_error(cat("--grace ", grace, ": must be >= 0 seconds"));
+  const double commit_every = vm["commit-every"].as<double>();
+  if (!(commit_every >= 0 && std::isfinite(commit_every)))
+    throw config_error(cat("--commit-every ", commit_every, ": must be a number of seconds >= 0"));
   const auto progress = sched::parse_progress_style(vm["progress"].as<std::string>());
 
   // Every rank validates everything, and the ranks agree on the outcome, before any other
@@ -355,8 +363,9 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   mpi::broadcast(world, run_index, 0);
 
   UnitRunner runner(sweep, vm["pack"].as<std::size_t>());
-  FileSink sink(file.get(), run_index, 1.0);
+  FileSink sink(file.get(), run_index, commit_every);
   sched::Options options;
+  options.flush_seconds = commit_every;
   options.results_to_root = serial;
   options.seconds_per_cost = 1 / sweep.experiment->nominal_flops();
   // Limits count from the start of the command: creating a large file uses the budget too.

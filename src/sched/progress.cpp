@@ -46,7 +46,10 @@ std::string Progress::line(const ProgressState& s, double elapsed) const {
 void Progress::update(const ProgressState& state, bool force) {
   if (quiet_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (!force && std::chrono::duration<double>(now - last_).count() < interval_) return;
+  // The first line comes at once: a log then shows when the tasks started (after start-up and
+  // file creation), not only a few seconds later.
+  if (!force && started_ && std::chrono::duration<double>(now - last_).count() < interval_) return;
+  started_ = true;
   last_ = now;
   const std::string text = line(state, std::chrono::duration<double>(now - start_).count());
   if (bar_) {

@@ -2,6 +2,7 @@
 import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -19,6 +20,42 @@ def nnsweep_bin():
         pytest.skip("NNSWEEP_BIN is not set (ctest sets it to the built binary)")
     assert os.access(path, os.X_OK), f"NNSWEEP_BIN={path} is not executable"
     return os.path.abspath(path)
+
+
+class Job:
+    """A run started in the background: its process, with stderr read on a thread as it comes (a
+    test can wait for a line, and a full pipe never stalls the run)."""
+
+    def __init__(self, process):
+        self.process = process
+        self.pid = process.pid
+        self._lines = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stderr:
+            self._lines.append(line.decode(errors="replace"))
+
+    def poll(self):
+        return self.process.poll()
+
+    def wait(self, timeout=None):
+        return self.process.wait(timeout=timeout)
+
+    @property
+    def returncode(self):
+        return self.process.returncode
+
+    def lines(self):
+        """The lines of stderr so far."""
+        return list(self._lines)
+
+    def stderr(self):
+        """stderr so far; all of it once the run has ended."""
+        if self.process.poll() is not None:
+            self._reader.join(timeout=30)
+        return "".join(self._lines)
 
 
 class Runner:
@@ -41,8 +78,8 @@ class Runner:
 
     def popen(self, *args, ranks=None):
         # A session of its own, so that a kill reaches mpirun and every rank at once.
-        return subprocess.Popen(self.command(args, ranks), cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        return Job(subprocess.Popen(self.command(args, ranks), cwd=self.cwd, env=self.env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True))
 
     def write(self, name, text):
         path = os.path.join(self.cwd, name)

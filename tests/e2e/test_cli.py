@@ -33,6 +33,8 @@ def test_help_and_version(nnsweep):
     (GOOD, ["--out", "/nonexistent/dir/x.h5"], "does not exist"),
     (GOOD, ["--io", "nfs"], "--io nfs"),
     (GOOD, ["--time-limit", "soon"], "--time-limit soon"),
+    (GOOD, ["--grace", "-1"], "--grace -1"),
+    (GOOD, ["--commit-every", "-0.5"], "--commit-every -0.5"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(nnsweep, spec, overrides, expected):
     path = nnsweep.write("spec.ini", spec)

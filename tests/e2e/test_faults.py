@@ -153,7 +153,7 @@ def rank_pids(process, ranks=2):
     def ranks_up():
         if process.poll() is not None:
             raise AssertionError(f"the job ended (exit {process.returncode}) before it could be signalled:\n"
-                                 + process.stderr.read().decode())
+                                 + process.stderr())
         pids = [pid for pid, name, state, _, session in processes()
                 if session == process.pid and pid != process.pid and name == "nnsweep" and state not in ("Z", "X")]
         return pids if len(pids) == ranks else None
@@ -240,7 +240,7 @@ def test_sigkill_at_20_seeded_instants(nnsweep, reference):
             files_checked += 1
             continue
         # Finished before its kill instant: check it, then start over to place the next kills.
-        assert process.returncode == 0, process.stderr.read()
+        assert process.returncode == 0, process.stderr()
         assert_same_results(reference_path, out)
         completed += 1
         committed = {}
@@ -271,10 +271,16 @@ def test_signal_drains_and_resume_completes(nnsweep, reference, sig, target):
     reference_path, _ = reference
     spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "drained.h5")
-    process = nnsweep.popen("run", spec, "--out", out, "--progress", "none", ranks=2)
+    # Every finished task is committed at once, so the signal follows the first one closely and
+    # most of the ~2 s of work is still to be handed out (with the default 1 s batching the first
+    # commit comes about halfway, and a slow poll can then miss the run altogether).
+    process = nnsweep.popen("run", spec, "--out", out, "--commit-every", "0", "--progress", "none",
+                            ranks=2)
     try:
-        wait_until(lambda: os.path.exists(out) and (live_counts(nnsweep, out) or {}).get("done", 0) >= 1,
-                   WAIT_S, "a task done")
+        def some_done():
+            counts = live_counts(nnsweep, out) if os.path.exists(out) else None
+            return counts if counts and counts["done"] >= 1 else None
+        seen = wait_until(some_done, WAIT_S, "a task done")
         if target == "ranks":
             for pid in rank_pids(process):
                 os.kill(pid, sig)
@@ -282,8 +288,8 @@ def test_signal_drains_and_resume_completes(nnsweep, reference, sig, target):
             os.kill(process.pid, sig)
     finally:
         rc = stop(process)
-    stderr = process.stderr.read().decode()
-    assert rc == 75, stderr
+    stderr = process.stderr()
+    assert rc == 75, f"signalled when the file showed {seen}:\n{stderr}"
     assert "stopped early" in stderr
     counts = status_counts(out)
     assert counts["done"] >= 1 and counts["pending"] > 0, counts
@@ -312,12 +318,13 @@ def test_grace_decides_what_in_flight_tasks_do(nnsweep, case):
     spec = nnsweep.write("long.ini", LONG_SPEC)
     out = os.path.join(nnsweep.cwd, "long.h5")
     grace = "0" if case == "grace 0" else "30"
-    process = nnsweep.popen("run", spec, "--out", out, "--grace", grace, "--progress", "none", ranks=2)
+    process = nnsweep.popen("run", spec, "--out", out, "--grace", grace, "--progress", "log", ranks=2)
     try:
-        # Once the file is complete (status reads it), rank 0 dispatches at once: half a second
-        # later the first two tasks (~4 s each) are running.
-        wait_until(lambda: os.path.exists(out) and live_counts(nnsweep, out), WAIT_S, "the results file")
-        time.sleep(0.5)
+        # The first progress line comes as rank 0 hands out the first tasks: a second later both
+        # ranks are computing one (~4 s each, longer on a loaded machine).
+        wait_until(lambda: any(line.startswith("progress:") for line in process.lines()), WAIT_S,
+                   "the first progress line")
+        time.sleep(1.0)
         pids = rank_pids(process)
         for pid in pids:
             os.kill(pid, signal.SIGTERM)
@@ -330,7 +337,7 @@ def test_grace_decides_what_in_flight_tasks_do(nnsweep, case):
                     pytest.fail("the ranks exited before a second signal: no task was in flight")
     finally:
         rc = stop(process)
-    assert rc == 75, process.stderr.read().decode()
+    assert rc == 75, process.stderr()
     counts = status_counts(out)
     finished = 2 if case == "grace 30" else 0
     assert counts == {"pending": 2, "done": finished, "failed": 0, "diverged": 0, "timed_out": 2 - finished}, \

@@ -32,11 +32,11 @@ def references(nnsweep_bin, tmp_path_factory):
         # orphaned rank would spin.
         process = runner.popen("run", spec, "--out", paths[name], "--progress", "none", *overrides, ranks=2)
         try:
-            _, stderr = process.communicate(timeout=300)
+            process.wait(timeout=300)
         finally:
             if process.poll() is None:
                 kill_job(process)
-        assert process.returncode == 0, stderr.decode()
+        assert process.returncode == 0, process.stderr()
         assert status_counts(paths[name])["done"] == TASKS
     return paths
 
@@ -120,8 +120,9 @@ def test_preempted_sweep_requeues_itself_and_finishes(slurm, jobdir, references,
     start = time.monotonic()
     nnsweep = Runner(nnsweep_bin, str(jobdir))
     path = jobdir / "requeue.h5"
+    # Commits every 0.2 s: a preemption follows the first commits closely, well before the end.
     submit = ("--ntasks=2", "--time=10", "--signal=B:USR1@30", "--output=requeue-%j.out", "jobs/sweep-requeue.sbatch",
-              SPEC, "requeue.h5", *LARGE)
+              SPEC, "requeue.h5", *LARGE, "--commit-every", "0.2")
     job = slurm.sbatch(*submit, cwd=jobdir, env={"NNSWEEP_MAX_RESTARTS": "1"})
 
     preempt(slurm, nnsweep, job, path, restarts=0, after_done=0)

@@ -27,7 +27,7 @@ class Progress {
   bool bar_ = false, quiet_ = false;
   double interval_;
   std::chrono::steady_clock::time_point start_, last_;
-  bool drawn_ = false;
+  bool started_ = false, drawn_ = false;
 };
 
 }  // namespace nnsweep::sched
