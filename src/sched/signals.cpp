@@ -1,5 +1,7 @@
 #include "nnsweep/sched/signals.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <csignal>
 #include <initializer_list>
@@ -21,7 +23,15 @@ void install_stop_handlers() {
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  for (int signal : {SIGTERM, SIGUSR1, SIGINT}) sigaction(signal, &action, nullptr);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int signal : {SIGTERM, SIGUSR1, SIGINT}) {
+    sigaction(signal, &action, nullptr);
+    sigaddset(&stop_signals, signal);
+  }
+  // A launcher may hand down a mask that blocks them (masks survive exec): unblocked here, in
+  // this thread and the threads it starts later, a stop signal always reaches a handler.
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
 }
 
 int stop_requests() {

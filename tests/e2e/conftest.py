@@ -1,6 +1,7 @@
 """Fixtures for end-to-end tests: the built `nnsweep` binary (NNSWEEP_BIN) run as a user runs it."""
 import os
 import shutil
+import signal
 import subprocess
 import threading
 
@@ -76,10 +77,14 @@ class Runner:
         return subprocess.run(self.command(args, ranks), cwd=self.cwd, env=self.env, capture_output=True,
                               text=True, timeout=timeout)
 
-    def popen(self, *args, ranks=None):
+    def popen(self, *args, ranks=None, blocked_signals=()):
         # A session of its own, so that a kill reaches mpirun and every rank at once.
+        # `blocked_signals`: started with these blocked, as some launchers do (masks survive exec).
+        def block():
+            signal.pthread_sigmask(signal.SIG_BLOCK, blocked_signals)
         return Job(subprocess.Popen(self.command(args, ranks), cwd=self.cwd, env=self.env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True))
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                                    preexec_fn=block if blocked_signals else None))
 
     def write(self, name, text):
         path = os.path.join(self.cwd, name)

@@ -1,6 +1,6 @@
-"""Faults without Slurm: SIGKILL at 20 seeded random instants, SIGTERM/SIGUSR1 drains and the
---grace rule, a wall-time limit, a second writer, a wrong spec, broken files, and failed tasks as
-data. The numbers are always checked against one uninterrupted run of the same spec: a task is
+"""Faults without Slurm: SIGKILL at 20 seeded random instants, SIGTERM/SIGUSR1 drains (also with
+the signals blocked at start) and the --grace rule, a wall-time limit, a second writer, a wrong
+spec, broken files, and failed tasks as data. The numbers are always checked against one uninterrupted run of the same spec: a task is
 either committed with exactly the reference's values or pending, a committed task is never lost
 or computed again, and the finished file equals the reference (run metadata aside)."""
 import os
@@ -307,6 +307,24 @@ def test_signal_drains_and_resume_completes(nnsweep, reference, sig, target):
     runs = runs_table(out)
     assert runs["exit_code"].tolist() == [75, 0]
     assert runs["tasks_done"].sum() == TASKS
+
+
+def test_a_blocked_stop_signal_still_drains(nnsweep):
+    """Started with the stop signals blocked (as some launchers leave them; a blocked signal would
+    wait in the mask for ever): the run unblocks them, so SIGTERM still drains it, exit 75."""
+    spec = nnsweep.write("spec.ini", SPEC)
+    out = os.path.join(nnsweep.cwd, "blocked.h5")
+    process = nnsweep.popen("run", spec, "--out", out, "--progress", "log",
+                            blocked_signals={signal.SIGTERM, signal.SIGINT, signal.SIGUSR1})
+    try:
+        wait_until(lambda: any(line.startswith("progress:") for line in process.lines()), WAIT_S,
+                   "the first progress line")
+        os.kill(process.pid, signal.SIGTERM)
+    finally:
+        rc = stop(process)
+    assert rc == 75 and "stopped early (signal 15)" in process.stderr(), process.stderr()
+    counts = status_counts(out)
+    assert counts["pending"] > 0 and counts["failed"] == counts["timed_out"] == 0, counts
 
 
 @pytest.mark.parametrize("case", ["grace 30", "grace 0", "second signal"])
