@@ -22,7 +22,7 @@ commands:
   plan SPEC.ini     task count, total cost, suggested ranks × wall time; runs nothing
   status FILE.h5    done / failed / pending tasks, per value of each swept parameter
   report FILE.h5    mean ± sem over seeds per grid cell beside theory, with z-scores
-  merge OUT IN...    combine the shard files of one sweep (nnsweep run --shard I/K) into one
+  merge OUT IN...   combine the shard files of one sweep (nnsweep run --shard I/K) into one
   theory EXPERIMENT theory predictions only, for a grid given by --set (or a spec)
   list [EXPERIMENT] experiments, their parameters, defaults, units and help
 
