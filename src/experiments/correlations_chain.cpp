@@ -32,10 +32,15 @@ struct Scratch {
         m1(matrix()),
         m2(matrix()),
         psi_sum(static_cast<std::size_t>(k_ + 1) * static_cast<std::size_t>(k_ + 1) * lanes<T>),
-        normals(chunk * static_cast<std::size_t>(k_) * lanes<T>),
+        normals(std::max(chunk * static_cast<std::size_t>(k_), below_diagonal()) * lanes<T>),
         psi(chunk * static_cast<std::size_t>(k_ + 1) * lanes<T>) {}
   std::size_t matrix() const {
     return static_cast<std::size_t>(k) * static_cast<std::size_t>(k) * lanes<T>;
+  }
+  // Entries below the diagonal of a k×k matrix: the normals of one Bartlett factor, drawn at
+  // once (more than a chunk of units' worth once k > 2·chunk + 1).
+  std::size_t below_diagonal() const {
+    return static_cast<std::size_t>(k) * static_cast<std::size_t>(k - 1) / 2;
   }
   T* at(std::vector<T>& m, int r, int q) const {
     return m.data() + (static_cast<std::size_t>(r) * k + q) * lanes<T>;
@@ -192,8 +197,7 @@ void bartlett(Generator<T>& generator, const T* m, Scratch<T>& s, std::vector<T>
     T* aii = s.at(a, i, i);
     for (int l = 0; l < w; ++l) aii[l] = std::sqrt(chi2[l]);
   }
-  const std::size_t below = static_cast<std::size_t>(k) * static_cast<std::size_t>(k - 1) / 2;
-  generator.normals(s.normals.data(), below);
+  generator.normals(s.normals.data(), s.below_diagonal());
   const T* g = s.normals.data();
   for (int i = 1; i < k; ++i)
     for (int j = 0; j < i; ++j, g += w) {

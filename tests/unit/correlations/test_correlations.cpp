@@ -67,6 +67,26 @@ TEST_CASE("ReLU at widths 32x4: exact finite-width moments (E-V1, E-V2)", "[corr
   }
 }
 
+TEST_CASE("ReLU with a wide input (n0 = 100): exact moments, Bartlett factor of 5050 normals",
+          "[correlations]") {
+  // k = 1 + n0 = 101 rows: one Bartlett factor draws k(k−1)/2 = 5050 normals, more than the
+  // per-chunk buffer of 32·k holds (a heap overflow before it was sized for both).
+  for (const Sampler sampler : {Sampler::exact_chain, Sampler::full_network}) {
+    INFO("sampler " << sampler_name(sampler));
+    Problem p = make_problem("relu", {16, 16}, 2, sampler, 4000);
+    p.n0 = 100;
+    p.x_norm2 = 100;
+    const TaskResult r = estimate(p, replica(11), {});
+    REQUIRE(r.status == Status::done);
+    const double r4_exact = (1 + 5.0 / 16) * (1 + 5.0 / 16);
+    const Estimate r4 = metric(r, "r4"), g4 = metric(r, "g4_ratio"), dz2 = metric(r, "dz2");
+    CHECK(std::fabs(r4.value - r4_exact) < 3 * r4.sem);
+    CHECK(std::fabs(g4.value - (1 + 2.0 / 100) * r4_exact) < 3 * g4.sem);
+    CHECK(std::fabs(dz2.value - 2.0 / 100) < 3 * dz2.sem);  // C_W/n0
+    CHECK(r4.sem < 0.05);
+  }
+}
+
 TEST_CASE("tanh at criticality, widths 64x4: leading-order kappa4 and the NLO shift of k2 (E-V3)",
           "[correlations]") {
   for (const Sampler sampler : {Sampler::exact_chain, Sampler::full_network}) {
