@@ -8,6 +8,10 @@
 // defaults). bench/engine/torch_engine.py measures the same steps in batched PyTorch;
 // bench/engine/run.sh runs both and prints the ratios.
 //
+// Lane width: the cases run with the default lanes (nn::default_lanes, one AVX2 register) and,
+// as <case>_x2, with two registers per lane value (8 doubles, 16 floats), instantiated here from
+// src/nn/pack_impl.hpp; the default should be at least as fast (nn/lanes.hpp).
+//
 // FLOPs per replica-step count the multiply-adds of the dense products, 2 FLOPs each:
 //   lt:  forward 2k·d + output 2k + δ 2k + weight update 2k·d            → 4·2k·(d+1)
 //   mlp: forward b·P, δ through layers 2 and 3 b·(h² + h), gradients b·P, update P,
@@ -32,8 +36,13 @@
 #include "nnsweep/experiments/linear_teacher.hpp"
 #include "nnsweep/nn/pack.hpp"
 #include "nnsweep/nn/random.hpp"
+#include "pack_impl.hpp"  // src/nn: instantiates the wider packs below
 
 using namespace nnsweep;
+
+// The two-register packs of the lane-width comparison.
+template class nnsweep::nn::Pack<double, 2 * nn::default_lanes<double>>;
+template class nnsweep::nn::Pack<float, 2 * nn::default_lanes<float>>;
 
 namespace {
 
@@ -57,7 +66,8 @@ void report(const char* name, const char* precision, double replica_steps, doubl
   const double gflops = replica_steps * flops_per_step / 1e9;
   const double peak = std::strcmp(precision, "float") == 0 ? peak_float : peak_double;
   const double percent = 100 * replica_steps * flops_per_step / peak;
-  std::printf("%-8s %-7s %14.4g %10.1f %8.0f%%\n", name, precision, replica_steps, gflops, percent);
+  std::printf("%-10s %-7s %14.4g %10.1f %8.0f%%\n", name, precision, replica_steps, gflops,
+              percent);
   std::printf("RESULT %s %s %.6g %.6g %.4g\n", name, precision, replica_steps, gflops, percent);
 }
 
@@ -97,8 +107,8 @@ double time_epochs(nn::Pack<T, L>& pack, int epochs, int repeats) {
   return median(rates);
 }
 
-template <typename T>
-void linear_teacher_step(const char* precision) {
+template <typename T, int L = nn::default_lanes<T>>
+void linear_teacher_step(const char* name, const char* precision) {
   const int d = 10, hidden = 100;
   nn::TrainSpec spec;
   spec.network.input = d;
@@ -107,16 +117,16 @@ void linear_teacher_step(const char* precision) {
   spec.loss = nn::LossKind::logistic;
   spec.optimizer.lr = 0.1;
   spec.optimizer.batch = 1;
-  nn::Pack<T> pack(spec, 200);
+  nn::Pack<T, L> pack(spec, 200);
   fill(pack, 0.01, true);
   for (int i = 0; i < hidden; ++i)
-    for (int lane = 0; lane < nn::Pack<T>::lanes; ++lane)
+    for (int lane = 0; lane < L; ++lane)
       pack.weight(1, 0, i, lane) = static_cast<T>(i < hidden / 2 ? 0.1 : -0.1);
   const double rate = time_epochs(pack, quick ? 20 : 100, quick ? 3 : 7);
-  report("lt", precision, rate, 4.0 * hidden * (d + 1));
+  report(name, precision, rate, 4.0 * hidden * (d + 1));
 }
 
-template <typename T>
+template <typename T, int L = nn::default_lanes<T>>
 void mlp_step(const char* name, const char* precision, int h) {
   const int b = 32;
   nn::TrainSpec spec;
@@ -126,7 +136,7 @@ void mlp_step(const char* name, const char* precision, int h) {
   spec.loss = nn::LossKind::mse;
   spec.optimizer.lr = 1e-3;
   spec.optimizer.batch = b;
-  nn::Pack<T> pack(spec, 8 * b);
+  nn::Pack<T, L> pack(spec, 8 * b);
   fill(pack, 1 / std::sqrt(static_cast<double>(h)), false);
   const double p = 2.0 * h * h + h;
   const double rate =
@@ -185,13 +195,22 @@ int main(int argc, char** argv) {
       measured.double_gflops, measured.float_gflops);
   std::printf("RESULT peak double %.6g %.6g 100\nRESULT peak float %.6g %.6g 100\n", 0.0,
               measured.double_gflops, 0.0, measured.float_gflops);
-  std::printf("%-8s %-7s %14s %10s %9s\n", "case", "type", "replica-steps/s", "GFLOP/s", "of peak");
-  linear_teacher_step<double>("double");
-  linear_teacher_step<float>("float");
+  std::printf("%-10s %-7s %14s %10s %9s\n", "case", "type", "replica-steps/s", "GFLOP/s",
+              "of peak");
+  constexpr int wide_double = 2 * nn::default_lanes<double>,
+                wide_float = 2 * nn::default_lanes<float>;
+  linear_teacher_step<double>("lt", "double");
+  linear_teacher_step<float>("lt", "float");
+  linear_teacher_step<double, wide_double>("lt_x2", "double");
+  linear_teacher_step<float, wide_float>("lt_x2", "float");
   mlp_step<double>("mlp64", "double", 64);
   mlp_step<float>("mlp64", "float", 64);
+  mlp_step<double, wide_double>("mlp64_x2", "double", 64);
+  mlp_step<float, wide_float>("mlp64_x2", "float", 64);
   mlp_step<double>("mlp256", "double", 256);
   mlp_step<float>("mlp256", "float", 256);
+  mlp_step<double, wide_double>("mlp256_x2", "double", 256);
+  mlp_step<float, wide_float>("mlp256_x2", "float", 256);
   calibrate("double");
   calibrate("float");
   return 0;

@@ -43,6 +43,11 @@ void draw_points(nn::NormalSampler& normal, const std::vector<double>& teacher, 
   }
 }
 
+// Whether output `out` misclassifies a point of label y = ±1: y·out <= 0, and a NaN output too.
+bool wrong(double y, double out) {
+  return !(y * out > 0);
+}
+
 }  // namespace
 
 const char* metric_name(Metric metric) {
@@ -96,10 +101,10 @@ void measure(const Problem& p, const Data& data, const std::vector<double>& w,
   double loss_sum = 0, train_wrong = 0, test_wrong = 0;
   for (std::int64_t s = 0; s < n; ++s) {
     loss_sum += nn::loss::value(p.loss, out_train[sz(s)], data.y_train[sz(s)]);
-    train_wrong += data.y_train[sz(s)] * out_train[sz(s)] <= 0 ? 1 : 0;
+    train_wrong += wrong(data.y_train[sz(s)], out_train[sz(s)]) ? 1 : 0;
   }
   for (std::int64_t s = 0; s < m; ++s)
-    test_wrong += data.y_test[sz(s)] * out_test[sz(s)] <= 0 ? 1 : 0;
+    test_wrong += wrong(data.y_test[sz(s)], out_test[sz(s)]) ? 1 : 0;
   metrics[train_loss] = loss_sum / static_cast<double>(n);
   metrics[train_error] = train_wrong / static_cast<double>(n);
   metrics[test_error] = test_wrong / static_cast<double>(m);
@@ -278,8 +283,9 @@ bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::si
       Track& track = tracks[first + sz(lane)];
       for (std::size_t q = 0; q < w.size(); ++q)
         w[q] = static_cast<double>(pack.parameter(q, lane));
-      for (int i = 0; i < hidden; ++i)
-        second[sz(i)] = static_cast<double>(pack.weight(1, 0, i, lane));
+      if (observer)
+        for (int i = 0; i < hidden; ++i)
+          second[sz(i)] = static_cast<double>(pack.weight(1, 0, i, lane));
       for (std::size_t s = 0; s < sz(n); ++s)
         o_train[s] = static_cast<double>(out_train[s * L + sz(lane)]);
       for (std::size_t s = 0; s < sz(m); ++s) {
@@ -311,9 +317,8 @@ bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::si
       if (track.dead || !std::isnan(track.zero_error_epoch)) continue;
       bool any_wrong = false;
       for (std::int64_t s = 0; s < n && !any_wrong; ++s)
-        any_wrong = !(static_cast<double>(pack.target(s, 0, lane)) *
-                          static_cast<double>(out_train[sz(s) * L + sz(lane)]) >
-                      0);
+        any_wrong = wrong(data[sz(lane)].y_train[sz(s)],
+                          static_cast<double>(out_train[sz(s) * L + sz(lane)]));
       if (!any_wrong) track.zero_error_epoch = static_cast<double>(epoch);
     }
   };

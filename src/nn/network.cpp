@@ -6,10 +6,6 @@
 
 namespace nnsweep::nn {
 
-std::size_t NetworkSpec::parameter_count() const {
-  return Layout(*this).size;
-}
-
 std::string_view loss_name(LossKind kind) {
   switch (kind) {
     case LossKind::logistic:

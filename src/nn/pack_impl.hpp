@@ -1,6 +1,6 @@
 #pragma once
 // Definitions of nn::Pack (include/nnsweep/nn/pack.hpp), instantiated in pack.cpp for the
-// default lane widths; a benchmark may include this file to instantiate others.
+// default lane widths; bench/engine includes this file to instantiate wider packs.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -191,7 +191,7 @@ bool Pack<T, L>::all_diverged() const {
 }
 
 template <typename T, int L>
-void Pack<T, L>::gather(const std::int32_t* samples, int count, bool targets, T* x_out, T* y_out) {
+void Pack<T, L>::gather(const std::int32_t* samples, int count, T* x_out, T* y_out) {
   const int d = spec_.network.input, out = spec_.network.output();
   for (int s = 0; s < count; ++s)
     for (int lane = 0; lane < L; ++lane) {
@@ -199,11 +199,9 @@ void Pack<T, L>::gather(const std::int32_t* samples, int count, bool targets, T*
       const T* x = x_.data() + sample * static_cast<std::size_t>(d) * L + lane;
       T* to = x_out + static_cast<std::size_t>(s * d) * L + lane;
       for (int j = 0; j < d; ++j) to[j * L] = x[j * L];
-      if (targets) {
-        const T* y = y_.data() + sample * static_cast<std::size_t>(out) * L + lane;
-        T* ty = y_out + static_cast<std::size_t>(s * out) * L + lane;
-        for (int o = 0; o < out; ++o) ty[o * L] = y[o * L];
-      }
+      const T* y = y_.data() + sample * static_cast<std::size_t>(out) * L + lane;
+      T* ty = y_out + static_cast<std::size_t>(s * out) * L + lane;
+      for (int o = 0; o < out; ++o) ty[o * L] = y[o * L];
     }
 }
 
@@ -285,33 +283,41 @@ void Pack<T, L>::check_outputs(int count, const T* out) {
 }
 
 template <typename T, int L>
-T Pack<T, L>::loss_scale(int count, double factor) const {
+double Pack<T, L>::mean_divisor(int count) const {
   const double per =
       spec_.loss == LossKind::mse ? static_cast<double>(spec_.network.output()) : 1.0;
-  return static_cast<T>(factor / (static_cast<double>(count) * per));
+  return static_cast<double>(count) * per;
+}
+
+template <typename T, int L>
+T Pack<T, L>::loss_scale(int count, double factor) const {
+  return static_cast<T>(factor / mean_divisor(count));
+}
+
+template <typename T, int L>
+template <class Act, class PerChunk>
+void Pack<T, L>::forward_chunks(Act act, const std::int32_t* samples, int count,
+                                PerChunk per_chunk) {
+  T* out = act_[detail::sz(spec_.network.depth())].data();
+  for (int c0 = 0; c0 < count; c0 += chunk) {
+    const int cc = std::min(chunk, count - c0);
+    gather(samples + c0 * L, cc, act_[0].data(), y_chunk_.data());
+    forward_chunk(act, cc, act_[0].data(), out);
+    per_chunk(c0, cc, out);
+  }
 }
 
 template <typename T, int L>
 template <class Act, class Loss>
 void Pack<T, L>::step_impl(Act act, Loss loss, const std::int32_t* samples, int count) {
-  using detail::sz;
-  T* out = act_[sz(spec_.network.depth())].data();
-  if (direct_) {
-    gather(samples, count, true, act_[0].data(), y_chunk_.data());
-    forward_chunk(act, count, act_[0].data(), out);
-    check_outputs(count, out);
-    backward_chunk(act, loss, count, loss_scale(count, -spec_.optimizer.lr), params_.data(), true);
-  } else {
-    const T scale = loss_scale(count, 1.0);
-    for (int c0 = 0; c0 < count; c0 += chunk) {
-      const int cc = std::min(chunk, count - c0);
-      gather(samples + c0 * L, cc, true, act_[0].data(), y_chunk_.data());
-      forward_chunk(act, cc, act_[0].data(), out);
-      check_outputs(cc, out);
-      backward_chunk(act, loss, cc, scale, grad_.data(), c0 > 0);
-    }
-    update();
-  }
+  // Direct: count <= batch <= chunk, one pass that adds −lr·(its gradient) to the parameters.
+  const T scale = loss_scale(count, direct_ ? -spec_.optimizer.lr : 1.0);
+  T* target = direct_ ? params_.data() : grad_.data();
+  forward_chunks(act, samples, count, [&](int c0, int cc, const T* out) {
+    check_outputs(cc, out);
+    backward_chunk(act, loss, cc, scale, target, direct_ || c0 > 0);
+  });
+  if (!direct_) update();
   ++steps_;
 }
 
@@ -363,7 +369,6 @@ void Pack<T, L>::update() {
   }
   // Adam, as torch.optim.Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
   // θ ← θ − (lr/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε); the corrections in double, then rounded to T.
-  ++adam_t_;
   adam_beta1_power_ *= opt.beta1;
   adam_beta2_power_ *= opt.beta2;
   const T beta1 = static_cast<T>(opt.beta1), beta2 = static_cast<T>(opt.beta2);
@@ -398,6 +403,15 @@ void Pack<T, L>::reshuffle() {
 }
 
 template <typename T, int L>
+void Pack<T, L>::select_batch(std::int64_t first, int count) {
+  for (int s = 0; s < count; ++s)
+    for (int lane = 0; lane < L; ++lane)
+      batch_samples_[static_cast<std::size_t>(s * L + lane)] =
+          order_[static_cast<std::size_t>(lane) * static_cast<std::size_t>(n_) +
+                 static_cast<std::size_t>(first + s)];
+}
+
+template <typename T, int L>
 void Pack<T, L>::epoch() {
   reshuffle();
   nn::dispatch(spec_.network.activation, [&](auto act) {
@@ -412,11 +426,7 @@ void Pack<T, L>::epoch() {
       for (std::int64_t t = 0; t < steps; ++t) {
         const std::int64_t first = t * batch_;
         const int count = static_cast<int>(std::min(batch_, n_ - first));
-        for (int s = 0; s < count; ++s)
-          for (int lane = 0; lane < L; ++lane)
-            batch_samples_[static_cast<std::size_t>(s * L + lane)] =
-                order_[static_cast<std::size_t>(lane) * static_cast<std::size_t>(n_) +
-                       static_cast<std::size_t>(first + s)];
+        select_batch(first, count);
         step_impl(act, lo, batch_samples_.data(), count);
       }
     });
@@ -460,14 +470,9 @@ void Pack<T, L>::epoch_fused(Act, Loss) {
   T* x_next = x_next_.data();
   T* y = y_chunk_.data();
   const T scale = loss_scale(1, -spec_.optimizer.lr);
-  std::int32_t* samples = batch_samples_.data();
-  const auto sample_at = [&](std::int64_t t) {
-    for (int lane = 0; lane < L; ++lane)
-      samples[lane] = order_[static_cast<std::size_t>(lane) * static_cast<std::size_t>(n_) +
-                             static_cast<std::size_t>(t)];
-  };
-  sample_at(0);
-  gather(samples, 1, true, x, y);
+  const std::int32_t* samples = batch_samples_.data();
+  select_batch(0, 1);
+  gather(samples, 1, x, y);
   detail::Dense<T, L>::forward(w1, nullptr, x, h, hidden, d, 1);
   detail::activate<T, Act>(h, a, sz(hidden) * L, alpha);
   for (std::size_t q = 0; q < sz(hidden) * L; ++q) dh[q] = Act::derivative(h[q], alpha);
@@ -486,8 +491,8 @@ void Pack<T, L>::epoch_fused(Act, Loss) {
       ++steps_;
       break;
     }
-    sample_at(t + 1);
-    gather(samples, 1, true, x_next, y);
+    select_batch(t + 1, 1);
+    gather(samples, 1, x_next, y);
     V output = V::zero();
     int i = 0;
     const auto rows = [&](auto block) {
@@ -540,41 +545,32 @@ template <typename T, int L>
 void Pack<T, L>::loss(const std::int32_t* samples, int count, double* result) {
   using detail::sz;
   const int n_out = spec_.network.output();
-  T* out = act_[sz(spec_.network.depth())].data();
   double sums[L] = {};
   nn::dispatch(spec_.network.activation, [&](auto act) {
     loss::dispatch(spec_.loss, [&](auto lo) {
       using Loss = decltype(lo);
-      for (int c0 = 0; c0 < count; c0 += chunk) {
-        const int cc = std::min(chunk, count - c0);
-        gather(samples + c0 * L, cc, true, act_[0].data(), y_chunk_.data());
-        forward_chunk(act, cc, act_[0].data(), out);
+      forward_chunks(act, samples, count, [&](int, int cc, const T* out) {
         const std::size_t n = sz(cc) * sz(n_out);
         for (std::size_t q = 0; q < n; ++q)
           for (int lane = 0; lane < L; ++lane)
             sums[lane] +=
                 static_cast<double>(Loss::value(out[q * L + sz(lane)], y_chunk_[q * L + sz(lane)]));
-      }
+      });
     });
   });
-  const double per = static_cast<double>(count) * (spec_.loss == LossKind::mse ? n_out : 1);
-  for (int lane = 0; lane < L; ++lane) result[lane] = sums[lane] / per;
+  const double divisor = mean_divisor(count);
+  for (int lane = 0; lane < L; ++lane) result[lane] = sums[lane] / divisor;
 }
 
 template <typename T, int L>
 void Pack<T, L>::gradient(const std::int32_t* samples, int count, T* grad) {
-  using detail::sz;
   std::fill(grad, grad + layout_.size * L, T(0));
-  T* out = act_[sz(spec_.network.depth())].data();
   const T scale = loss_scale(count, 1.0);
   nn::dispatch(spec_.network.activation, [&](auto act) {
     loss::dispatch(spec_.loss, [&](auto lo) {
-      for (int c0 = 0; c0 < count; c0 += chunk) {
-        const int cc = std::min(chunk, count - c0);
-        gather(samples + c0 * L, cc, true, act_[0].data(), y_chunk_.data());
-        forward_chunk(act, cc, act_[0].data(), out);
+      forward_chunks(act, samples, count, [&](int c0, int cc, const T*) {
         backward_chunk(act, lo, cc, scale, grad, c0 > 0);
-      }
+      });
     });
   });
 }

@@ -40,7 +40,8 @@ struct Problem {
 
 Problem problem_of(const config::ParamSet& params);
 
-// The stream key of every stream of this experiment (see the header comment).
+// The stream key of this experiment's streams (see the header comment); the Gaussian probes of
+// agr_g use stream_key ^ 1 (purpose test_data, like the test set, so they need another key).
 inline constexpr std::uint64_t stream_key = 0x6c696e5f74656163ULL;  // "lin_teac"
 
 // One replica's data, as the network sees it (rounded to the run's precision), rescaled by

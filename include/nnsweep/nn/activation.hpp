@@ -37,7 +37,7 @@ double negative_slope(const Activation& a);
 namespace act {
 
 // Every functor: value(x, α), derivative(x, α). At the kink, σ'(0) is the left derivative:
-// 0 for relu, α for leaky_relu (a measure-zero choice, documented because tests pin it).
+// 0 for relu, α for leaky_relu (a measure-zero choice; tests/unit/nn pins it).
 struct Identity {
   template <typename T>
   static T value(T x, T) {

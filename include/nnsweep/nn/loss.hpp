@@ -58,12 +58,9 @@ decltype(auto) dispatch(LossKind kind, Fn&& fn) {
   return fn(Mse{});
 }
 
-// Scalar evaluation in double (tests, metrics).
+// Scalar evaluation in double (metrics).
 inline double value(LossKind kind, double o, double y) {
   return dispatch(kind, [&](auto f) { return decltype(f)::value(o, y); });
-}
-inline double derivative(LossKind kind, double o, double y) {
-  return dispatch(kind, [&](auto f) { return decltype(f)::derivative(o, y); });
 }
 
 }  // namespace nnsweep::nn::loss

@@ -36,8 +36,6 @@ struct NetworkSpec {
   int fan_in(int layer) const {
     return layer == 0 ? input : layers[static_cast<std::size_t>(layer) - 1].width;
   }
-  // Number of parameters of one replica (trainable or not).
-  std::size_t parameter_count() const;
 };
 
 // Losses of one output o against a target y; the batch loss is the mean over the batch (and,

@@ -75,7 +75,6 @@ class Pack {
 
   // Training data, [sample][feature][lane] and [sample][output][lane].
   T* inputs() { return x_.data(); }
-  T* targets() { return y_.data(); }
   T& input(std::int64_t sample, int feature, int lane) {
     return x_[(static_cast<std::size_t>(sample) * static_cast<std::size_t>(spec_.network.input) +
                static_cast<std::size_t>(feature)) *
@@ -130,19 +129,24 @@ class Pack {
            static_cast<std::size_t>(in);
   }
 
-  void gather(const std::int32_t* samples, int count, bool targets, T* x_out, T* y_out);
+  void gather(const std::int32_t* samples, int count, T* x_out, T* y_out);
   template <class Act>
   void forward_chunk(Act act, int count, const T* x, T* out);
   template <class Act, class Loss>
   void backward_chunk(Act act, Loss loss, int count, T scale, T* target, bool accumulate);
+  // Gathers and forwards samples[0, count) in chunks; per_chunk(c0, cc, out) after each.
+  template <class Act, class PerChunk>
+  void forward_chunks(Act act, const std::int32_t* samples, int count, PerChunk per_chunk);
   template <class Act, class Loss>
   void step_impl(Act act, Loss loss, const std::int32_t* samples, int count);
   template <class Act, class Loss>
   void epoch_fused(Act act, Loss loss);
   void check_outputs(int count, const T* out);
-  T loss_scale(int count, double factor) const;  // factor/(count·outputs averaged over)
+  double mean_divisor(int count) const;          // count·(outputs averaged over)
+  T loss_scale(int count, double factor) const;  // factor/mean_divisor(count)
   void update();
   void reshuffle();
+  void select_batch(std::int64_t first, int count);  // batch_samples_ ← order_[first, +count)
 
   TrainSpec spec_;
   Layout layout_;
@@ -162,7 +166,6 @@ class Pack {
   const T* input_ = nullptr;  // input of the chunk in flight
   std::vector<std::int64_t> diverged_at_;
   std::int64_t steps_ = 0;
-  std::int64_t adam_t_ = 0;
   double adam_beta1_power_ = 1, adam_beta2_power_ = 1;
 };
 

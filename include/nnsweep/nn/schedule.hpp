@@ -15,7 +15,8 @@ std::int64_t schedule_length(std::int64_t total, std::int64_t points);
 // core/fastmath, so the points are the same on every machine. points >= 2, total >= 1.
 std::vector<std::int64_t> log_schedule(std::int64_t total, std::int64_t points);
 
-// Strictly increasing points round(i·total/(points−1)), i = 0 … points−1 (integer arithmetic).
+// Strictly increasing points round(i·total/(n−1)), i = 0 … n−1, n = schedule_length(total,
+// points) (integer arithmetic, halves rounded up).
 std::vector<std::int64_t> linear_schedule(std::int64_t total, std::int64_t points);
 
 }  // namespace nnsweep::nn

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -325,6 +326,11 @@ TEST_CASE("metric definitions on hand-made networks", "[linear_teacher]") {
     CHECK(m[lt::agr_g] == 1);
     // All units of a group share the sign of ⟨w, x⟩ on every training point.
     CHECK(m[lt::pattern_agreement] == 1);
+    // A NaN output misclassifies its point (y·NaN <= 0 is false, but NaN does not fit).
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    lt::measure(p, data, w, {1.0, nan, -2.0}, {1.0, -1.0, nan, -3.0}, {1.0, -1.0, 2.0, -1.0}, m);
+    CHECK(m[lt::train_error] == Approx(1.0 / 3));
+    CHECK(m[lt::test_error] == 0.25);
   }
   SECTION("a split group") {
     const std::vector<double> w = {1, 0, 0, 1, -1, 0, -1, 0};  // + units on e1 and e2
@@ -402,11 +408,18 @@ TEST_CASE("parameters: defaults, constraints and cost", "[linear_teacher]") {
   params.set("sigma0", 0.0);
   CHECK_THROWS_WITH(e.resolve(params), Catch::Contains("sigma0 = 0"));
   params.set("sigma0", 0.01);
-  // Cost: A.8's training term dominates the defaults (≈ 1.6e8 + evaluations).
+  // Cost of the defaults (k = 50, d = 10, n = 200, m = 5000, 200 epochs, 30 points, γ = 0.2),
+  // term by term of cost(): forward = 4kd + 4k = 2200 FLOPs;
+  //   training     200 epochs · 200 samples · 2 · 2200                     = 1.760e8
+  //   evaluations  30 · ((200 + 2·5000)·2200 + 200·4·50·10 + 2·5000·2·10)  = 6.912e8
+  //   checks       min(200, 20) · 200 · 2200                               = 8.8e6
+  //   data         30·10·(5200/erfc(0.2·√5) + 5000) = 300·(5200/0.5271 + 5000) ≈ 4.46e6
+  // total ≈ 8.805e8: the evaluations dominate, the training term is a fifth.
   const double base = e.cost(params);
-  CHECK(base > 1.6e8);
-  CHECK(base < 2e9);
+  CHECK(base == Approx(8.805e8).epsilon(0.02));
+  // The calibration of nominal_flops: 8.8e8 FLOPs in 0.025 s per task.
+  CHECK(base / e.nominal_flops() == Approx(0.025).epsilon(0.02));
+  // Twice the epochs add the training term once more (the evaluation points stay 30).
   params.set("epochs", std::int64_t{400});
-  CHECK(e.cost(params) > 1.1 * base);
-  CHECK(e.nominal_flops() > 1e9);
+  CHECK(e.cost(params) - base == Approx(1.76e8).epsilon(1e-6));
 }

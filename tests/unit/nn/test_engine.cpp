@@ -9,7 +9,6 @@
 
 #include "helpers.hpp"
 #include "nnsweep/core/error.hpp"
-#include "nnsweep/nn/loss.hpp"
 #include "nnsweep/nn/pack.hpp"
 #include "nnsweep/nn/random.hpp"
 
@@ -80,6 +79,34 @@ TEST_CASE("gradients match central finite differences for every activation, loss
         }
   }
   CHECK(configurations == 9 * 3 * 4);
+}
+
+TEST_CASE("at the kink σ'(0) is the left derivative: 0 for relu, alpha for leaky_relu",
+          "[nn][gradient]") {
+  for (const std::string activation : {"relu", "leaky_relu"}) {
+    const double slope = activation == "relu" ? 0.0 : 0.25;
+    INFO(activation);
+    CHECK(nn::derivative(nn::parse_activation(activation, 0.25), 0.0) == slope);
+    CHECK(nn::derivative(nn::parse_activation(activation, 0.25), -0.0) == slope);
+    // In the engine: a zero input and zero first-layer biases put every hidden unit at h = 0.
+    // out = b₂ + Σ vᵢσ(0) = 0.5, mse against y = 1: ∂ℓ/∂out = 2(0.5 − 1) = −1, so
+    // ∂ℓ/∂b₁ᵢ = −vᵢ·σ'(0) with v = (1, 2, 3).
+    PackD pack(make_spec(2, {3, 1}, activation, nn::LossKind::mse, true, false, 0.25), 1);
+    for (int lane = 0; lane < LD; ++lane) {
+      pack.target(0, 0, lane) = 1;
+      for (int i = 0; i < 3; ++i) {
+        pack.weight(0, i, 0, lane) = 0.5 + i;
+        pack.weight(0, i, 1, lane) = -0.5 - i;
+        pack.weight(1, 0, i, lane) = 1.0 + i;
+      }
+      pack.bias(1, 0, lane) = 0.5;
+    }
+    const std::vector<std::int32_t> samples = same_samples<LD>(1);
+    std::vector<double> grad(pack.layout().size * LD);
+    pack.gradient(samples.data(), 1, grad.data());
+    for (int i = 0; i < 3; ++i)
+      CHECK(grad[(pack.layout().bias[0] + static_cast<std::size_t>(i)) * LD] == -(1.0 + i) * slope);
+  }
 }
 
 TEST_CASE("gradients over several chunks and with fixed layers", "[nn][gradient]") {
@@ -282,7 +309,7 @@ TEST_CASE("a replica's trajectory does not depend on its lane or its neighbours"
       CHECK(std::memcmp(reference.data(), general.data(),
                         reference.size() * sizeof(reference[0])) == 0);
     }
-    PackD probe(lt, 20);
+    Pack probe(lt, 20);
     CHECK(probe.fused());
   };
   check_all(std::common_type<PackD>{});

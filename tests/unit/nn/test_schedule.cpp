@@ -66,8 +66,7 @@ TEST_CASE("normals have mean 0 and variance 1 within 3 sigma, and are reproducib
   for (int i = 0; i < 5; ++i) CHECK(a() == b());
 }
 
-TEST_CASE("shuffles are uniform over permutations (chi-square) and bounded integers unbiased",
-          "[nn][random]") {
+TEST_CASE("shuffles are uniform over permutations (chi-square)", "[nn][random]") {
   rng::Stream stream(1, 2, 3, rng::Purpose::batch_order);
   std::map<std::vector<std::int32_t>, int> counts;
   const int n = 60000;
@@ -80,7 +79,36 @@ TEST_CASE("shuffles are uniform over permutations (chi-square) and bounded integ
   double chi2 = 0;
   for (const auto& [perm, c] : counts) chi2 += (c - n / 6.0) * (c - n / 6.0) / (n / 6.0);
   CHECK(chi2 < 20.5);  // 5 degrees of freedom: P(χ² > 20.5) ≈ 0.001
-  // Bounded integers near 2^32 hit the rejection branch; all values stay below the bound.
-  for (std::uint32_t bound : {1u, 7u, 3000000019u, 4294967295u})
-    for (int i = 0; i < 1000; ++i) CHECK(nn::uniform_below(stream, bound) < bound);
+}
+
+TEST_CASE("bounded integers are unbiased", "[nn][random]") {
+  rng::Stream stream(4, 5, 6, rng::Purpose::batch_order);
+  // n = 3·2^30: uniform_below maps u (32 bits) to ⌊u·n/2^32⌋ = ⌊3u/4⌋ and redraws when
+  // (u·n) mod 2^32 < 2^32 mod n = 2^30, which removes exactly the excess, so P(result < 2^30)
+  // = 1/3. Without the rejection it is 1/3 + 2/(3·2^32) (not testable); a naive u mod n gives
+  // 1/2 (u < 2^30 and u >= 3·2^30 both land below 2^30). 3σ of the binomial share at N draws:
+  // 3·√((1/3)(2/3)/N) ≈ 0.0030 for N = 200000, far below the 1/6 a modulo would be off by.
+  const std::uint32_t big = 3u << 30;
+  const int n = 200000;
+  int below = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::uint32_t x = nn::uniform_below(stream, big);
+    REQUIRE(x < big);
+    below += x < (1u << 30) ? 1 : 0;
+  }
+  const double share = static_cast<double>(below) / n;
+  CHECK(std::fabs(share - 1.0 / 3) < 3 * std::sqrt((1.0 / 3) * (2.0 / 3) / n));
+  // n = 7: chi-square of the 7 counts over N = 70000 draws, 6 degrees of freedom:
+  // P(χ² > 22.46) ≈ 0.001.
+  const int draws = 70000;
+  std::vector<int> counts(7, 0);
+  for (int i = 0; i < draws; ++i) {
+    const std::uint32_t x = nn::uniform_below(stream, 7);
+    REQUIRE(x < 7);
+    ++counts[x];
+  }
+  const double expected = draws / 7.0;
+  double chi2 = 0;
+  for (int c : counts) chi2 += (c - expected) * (c - expected) / expected;
+  CHECK(chi2 < 22.46);
 }
