@@ -9,8 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <string>
 #include <vector>
 
@@ -29,15 +27,11 @@ struct Options {
   std::vector<std::pair<int, int>> sizes = {{32, 4}, {256, 16}, {1024, 8}};
 };
 
-// The machine is shared: the thread's CPU time (time actually running) is the primary clock,
-// wall time is reported beside it. bench/torch_correlations.py measures the same way.
+// The machine is shared: the thread's CPU time (time actually running,
+// bench::thread_cpu_seconds) is the primary clock, wall time is reported beside it.
+// bench/torch_correlations.py measures the same way.
 double wall_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-double cpu_now() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 double median(std::vector<double> v) {
@@ -58,10 +52,10 @@ Rate median_rate(const Options& o, Step&& step) {
   std::vector<double> cpu, wall;
   for (int r = 0; r < o.repeats; ++r) {
     double units = 0;
-    const double cpu0 = cpu_now(), wall0 = wall_now();
+    const double cpu0 = bench::thread_cpu_seconds(), wall0 = wall_now();
     do units += step();
-    while (cpu_now() - cpu0 < o.min_seconds);
-    cpu.push_back(units / (cpu_now() - cpu0));
+    while (bench::thread_cpu_seconds() - cpu0 < o.min_seconds);
+    cpu.push_back(units / (bench::thread_cpu_seconds() - cpu0));
     wall.push_back(units / (wall_now() - wall0));
   }
   return {median(cpu), median(wall)};

@@ -9,7 +9,6 @@
 //   mpirun -n 2 build/release/bench/bench_scaling [SPEC.ini]
 #include <algorithm>
 #include <boost/mpi.hpp>
-#include <chrono>
 #include <cstdio>
 #include <numeric>
 #include <queue>

@@ -57,26 +57,19 @@ inline double first(VecD v) {
 }
 #endif
 
-// CPU time of this thread: the machine may be shared, and time not running is not the core's.
-double cpu_now() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 // CPU seconds for `iterations` rounds of `chains` FMAs; the result is kept alive through `sink`.
 template <typename Vec, typename T>
 double timed(long iterations, T seed, volatile T& sink) {
   Vec acc[chains];
   for (int c = 0; c < chains; ++c) acc[c] = splat(seed * static_cast<T>(c + 1));
   const Vec a = splat(static_cast<T>(0.999999)), b = splat(static_cast<T>(1e-7));
-  const double start = cpu_now();
+  const double start = thread_cpu_seconds();
   for (long i = 0; i < iterations; ++i) {
     // Fully unrolled so that the accumulators live in registers.
 #pragma GCC unroll 12
     for (Vec& v : acc) v = fma(v, a, b);
   }
-  const double elapsed = cpu_now() - start;
+  const double elapsed = thread_cpu_seconds() - start;
   T sum = 0;
   for (const Vec& v : acc) sum += first(v);
   sink = sum;
@@ -98,6 +91,12 @@ double peak(double seconds, int repeats) {
 }
 
 }  // namespace
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 FmaPeak measure_fma_peak(double seconds, int repeats) {
   FmaPeak p;

@@ -11,7 +11,13 @@ struct FmaPeak {
   int float_lanes = 0, double_lanes = 0;  // vector width used
 };
 
-// Best of `repeats` runs of about `seconds` of CPU time each, per precision.
+// Best of `repeats` timed runs per precision. The iteration count doubles until one run takes
+// at least `seconds`/4 of CPU time, so each timed run lasts from `seconds`/4 to about
+// `seconds`/2.
 FmaPeak measure_fma_peak(double seconds = 0.2, int repeats = 5);
+
+// CPU time of the calling thread, in seconds (CLOCK_THREAD_CPUTIME_ID): the machine may be
+// shared, and time not running is not the core's.
+double thread_cpu_seconds();
 
 }  // namespace nnsweep::bench

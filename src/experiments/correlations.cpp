@@ -50,8 +50,8 @@ stats::Estimate shifted(stats::Estimate e, double shift, double scale) {
   return e;
 }
 
-}  // namespace
-
+// Metric values in column order (each metric followed by its standard error) from the
+// observables of N networks.
 std::vector<double> metric_values(const Problem& p, const stats::CoMoments& m) {
   using stats::mean_of;
   using stats::ratio_of_means;
@@ -74,6 +74,8 @@ std::vector<double> metric_values(const Problem& p, const stats::CoMoments& m) {
   }
   return values;
 }
+
+}  // namespace
 
 bool accumulate(const Problem& p, const Replica& replica, const RunOptions& options,
                 stats::CoMoments& observables) {
@@ -217,40 +219,50 @@ class Correlations final : public Experiment {
   // FLOP-equivalents of one task: FMAs count 2, and a normal (Box–Muller: log, sqrt, sincos and
   // the generator) `normal` — the rate at which the kernels draw them relative to the FMA
   // arithmetic around them. Per network:
-  //   full_network  Σ_l n_l·n_{l−1}·(normal + 2k) + n_out·n_L·(normal + 2)  (k = 1 + n0 rows)
-  //   exact_chain   Σ_l n_l·((k + 1)·normal + (k + 1)(k + 2))  (k normals and σ, ψψᵀ)
-  //   collapse      Σ_l [b·(k·chi2 + k(k−1)/2·normal) + 10k³ + (2/3)·n_l]  (b Bartlett factors,
-  //                 χ² by rejection, Cholesky and products, the binomial's bits)
-  // plus `overhead` (seeding from Philox, outputs, observables). Double costs twice float (half
-  // the lanes per vector).
+  //   full_network  Σ_l n_l·n_{l−1}·(normal + 2k) + n_out·n_L·(normal + 2) + n_L·k²
+  //                 (k = 1 + n0 rows; the output layer's weights have one row each; n_L·k²:
+  //                 T_{L+1}, k(k+1)/2 sums over the n_L last hidden units)
+  //   exact_chain   Σ_l n_l·((k + 1)·normal + (k + 1)(k + 2)) + n_out·normal  (k normals and σ,
+  //                 ψψᵀ; the outputs drawn from N(0, T₀₀))
+  //   collapse      Σ_l [b·(k·chi2 + k(k−1)/2·normal) + 10k³ + (2/3)·n_l] + n_out·normal
+  //                 (b Bartlett factors, χ² by rejection, Cholesky and products, the binomial's
+  //                 bits; outputs as exact_chain)
+  // plus `overhead` (seeding from Philox, observables). Double costs twice float (half the lanes
+  // per vector).
   double cost(const config::ParamSet& params) const override {
     constexpr double normal = 20, chi2 = 160, overhead = 2000;
     const Problem p = correlations::problem_of(params);
     const auto k = static_cast<double>(1 + p.n0);
-    double per_network = overhead + static_cast<double>(p.n_out) * normal;
+    const auto n_out = static_cast<double>(p.n_out);
+    double per_network = overhead;
     if (p.sampler == Sampler::full_network) {
       auto n_in = static_cast<double>(p.n0);
       for (const std::int64_t n : p.widths) {
         per_network += static_cast<double>(n) * n_in * (normal + 2 * k);
         n_in = static_cast<double>(n);
       }
-      per_network += static_cast<double>(p.n_out) * n_in * 2 + n_in * k * k;
+      per_network += n_out * n_in * (normal + 2) + n_in * k * k;
     } else if (p.collapse && nn::is_homogeneous(p.activation.kind)) {
       const double alpha = nn::negative_slope(p.activation);
       const double factors = alpha == 0 || alpha == 1 ? 1 : 2;
       for (const std::int64_t n : p.widths)
         per_network += factors * (k * chi2 + k * (k - 1) / 2 * normal) + 10 * k * k * k +
                        (alpha == 1 ? 0.0 : static_cast<double>(n) * 2 / 3);
+      per_network += n_out * normal;
     } else {
       for (const std::int64_t n : p.widths)
         per_network += static_cast<double>(n) * ((k + 1) * normal + (k + 1) * (k + 2));
+      per_network += n_out * normal;
     }
     return per_network * static_cast<double>(p.samples) * (p.single_precision ? 1.0 : 2.0);
   }
 
   // Float flop-equivalents per second of one core: bench/bench_correlations measured both samplers
   // at (n, L) = (32, 4), (256, 16), (1024, 8), relu and tanh, float and double (AMD Zen 4, one
-  // core); cost/nominal_flops matched the measured seconds within ×0.8–1.25 in every case.
+  // core; bench/README.md). cost/nominal_flops over the measured seconds is ×0.83–1.32 in those
+  // 24 cases: full_network ×0.90–1.26 (highest relu float 1024×8), exact_chain ×0.83–1.32
+  // (lowest tanh float 32×4, highest relu double 1024×8, the Wishart collapse). The unit-by-unit
+  // chain on relu (collapse = false, which no spec selects) is ×0.60–0.71 at 256×16.
   double nominal_flops() const override { return 3e10; }
 
   std::vector<Column> columns(const config::ParamSet& params) const override {

@@ -1,7 +1,8 @@
 #pragma once
 // What both correlations samplers share: a block of rng::block_lanes<T> networks, one per SIMD
-// lane, its per-lane generators, and the step from a block's T_{L+1} and sampled outputs to the
-// per-network observables (computed in double whatever T is).
+// lane, its per-lane generators, the covariance step T_{l+1} = C_b e₀e₀ᵀ + (C_W/n_l)·S, and the
+// step from a block's T_{L+1} and sampled outputs to the per-network observables (computed in
+// double whatever T is).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +48,22 @@ template <typename T, typename Sigma>
   }
   std::copy_n(v, w, value);
   std::copy_n(d, w, slope);
+}
+
+// T_{l+1} = C_b e₀e₀ᵀ + (C_W/n)·S in place: t (k×k, row-major, lanes innermost) holds the
+// symmetric S = Σ_j φ_jφ_jᵀ over the n units of layer l in its upper triangle; both triangles
+// of T_{l+1} are written.
+template <typename T>
+void next_covariance(const Problem& p, std::int64_t n, int k, T* t) {
+  constexpr int w = lanes<T>;
+  const T scale = static_cast<T>(p.cw / static_cast<double>(n)), cb = static_cast<T>(p.cb);
+  for (int r = 0; r < k; ++r)
+    for (int q = r; q < k; ++q) {
+      T* upper = t + (r * k + q) * w;
+      T* lower = t + (q * k + r) * w;
+      const T shift = r == 0 && q == 0 ? cb : T(0);
+      for (int l = 0; l < w; ++l) upper[l] = lower[l] = shift + scale * upper[l];
+    }
 }
 
 // Power sums of the sampled outputs z_i of each lane.

@@ -26,7 +26,6 @@ struct Scratch {
       : k(k_),
         t(matrix()),
         chol(matrix()),
-        sum(matrix()),
         a1(matrix()),
         a2(matrix()),
         m1(matrix()),
@@ -47,7 +46,7 @@ struct Scratch {
   }
 
   int k;
-  std::vector<T> t, chol, sum, a1, a2, m1, m2, psi_sum, normals, psi;
+  std::vector<T> t, chol, a1, a2, m1, m2, psi_sum, normals, psi;
 };
 
 // T_1 = C_b e₀e₀ᵀ + (C_W/n0)·[[|x|², xᵀ], [x, I]] with x = √(|x|²/n0)·(1, …, 1).
@@ -98,20 +97,6 @@ void cholesky(Scratch<T>& s) {
   }
 }
 
-// t = C_b e₀e₀ᵀ + (C_W/n)·sum, from the upper triangle of sum.
-template <typename T>
-void next_covariance(const Problem& p, std::int64_t n, Scratch<T>& s) {
-  const T scale = static_cast<T>(p.cw / static_cast<double>(n)), cb = static_cast<T>(p.cb);
-  for (int r = 0; r < s.k; ++r)
-    for (int q = r; q < s.k; ++q) {
-      const T* from = s.at(s.sum, r, q);
-      T* upper = s.at(s.t, r, q);
-      T* lower = s.at(s.t, q, r);
-      const T shift = r == 0 && q == 0 ? cb : T(0);
-      for (int l = 0; l < lanes<T>; ++l) upper[l] = lower[l] = shift + scale * from[l];
-    }
-}
-
 // Any σ, unit by unit. With y = chol·g only y₀ = chol₀₀g₀ goes through σ, so φ(y) = Bψ with
 // ψ = (σ(y₀), σ'(y₀)g₀, …, σ'(y₀)g_{k−1}) and B = [[1, 0], [0, chol_{1:,:}]]: per unit only ψψᵀ
 // ((k+1)(k+2)/2 FMAs, accumulated per chunk of units), then Σφφᵀ = B(Σψψᵀ)Bᵀ once per layer.
@@ -154,8 +139,9 @@ void unit_by_unit(const Problem& p, std::int64_t n, Generator<T>& generator, Scr
         for (int l = 0; l < w; ++l) out[l] += acc[l];
       }
   }
-  // sum = B S Bᵀ (upper triangle) with S = Σψψᵀ: B's row 0 picks ψ₀, row r ≥ 1 is chol_{r,a}
-  // on ψ_{1+a}, a ≤ r.
+  // Σφφᵀ = B S Bᵀ into the upper triangle of t (the layer's T is no longer needed once chol
+  // holds its factor) with S = Σψψᵀ: B's row 0 picks ψ₀, row r ≥ 1 is chol_{r,a} on ψ_{1+a},
+  // a ≤ r.
   const auto s_at = [&](int a, int b) { return a <= b ? sum_at(a, b) : sum_at(b, a); };
   for (int r = 0; r < k; ++r)
     for (int q = r; q < k; ++q) {
@@ -177,9 +163,9 @@ void unit_by_unit(const Problem& p, std::int64_t n, Generator<T>& generator, Scr
             for (int l = 0; l < w; ++l) acc[l] += cra[l] * sab[l] * cqb[l];
           }
       }
-      std::copy_n(acc, w, s.at(s.sum, r, q));
+      std::copy_n(acc, w, s.at(s.t, r, q));
     }
-  next_covariance(p, n, s);
+  next_covariance(p, n, k, s.t.data());
 }
 
 // Bartlett factor of a Wishart with m[l] degrees of freedom and identity scale, any m ≥ 0:
@@ -246,25 +232,24 @@ void wishart_update(const Problem& p, std::int64_t n, Generator<T>& generator, S
     lower_product(s, s.a2, s.m2);
   }
   const T alpha2 = static_cast<T>(alpha * alpha);
+  // acc += (m mᵀ)_rq: both factors are lower triangular, row r has no entries beyond column r.
+  const auto gram = [&](std::vector<T>& m, int r, int q, T* acc) {
+    for (int j = 0; j <= r; ++j) {
+      const T* a = s.at(m, r, j);
+      const T* b = s.at(m, q, j);
+      for (int l = 0; l < w; ++l) acc[l] += a[l] * b[l];
+    }
+  };
+  // Σφφᵀ = m1 m1ᵀ + α² m2 m2ᵀ into the upper triangle of t.
   for (int r = 0; r < k; ++r)
     for (int q = r; q < k; ++q) {
-      // Both factors are lower triangular: row r has no entries beyond column r.
       T acc[w] = {}, acc2[w] = {};
-      for (int j = 0; j <= r; ++j) {
-        const T* a = s.at(s.m1, r, j);
-        const T* b = s.at(s.m1, q, j);
-        for (int l = 0; l < w; ++l) acc[l] += a[l] * b[l];
-      }
-      if (second)
-        for (int j = 0; j <= r; ++j) {
-          const T* a = s.at(s.m2, r, j);
-          const T* b = s.at(s.m2, q, j);
-          for (int l = 0; l < w; ++l) acc2[l] += a[l] * b[l];
-        }
-      T* out = s.at(s.sum, r, q);
+      gram(s.m1, r, q, acc);
+      if (second) gram(s.m2, r, q, acc2);
+      T* out = s.at(s.t, r, q);
       for (int l = 0; l < w; ++l) out[l] = acc[l] + alpha2 * acc2[l];
     }
-  next_covariance(p, n, s);
+  next_covariance(p, n, k, s.t.data());
 }
 
 // The n_out outputs: iid N(0, T₀₀) given the last hidden layer.

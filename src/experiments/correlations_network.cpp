@@ -110,7 +110,6 @@ void activate(T alpha, std::int64_t n, int k, T* y) {
 template <typename T>
 void last_covariance(const Problem& p, const T* phi, std::int64_t n, int k, T* t) {
   constexpr int w = lanes<T>;
-  const T scale = static_cast<T>(p.cw / static_cast<double>(n)), cb = static_cast<T>(p.cb);
   for (int r = 0; r < k; ++r)
     for (int q = r; q < k; ++q) {
       T acc[w] = {};
@@ -118,10 +117,9 @@ void last_covariance(const Problem& p, const T* phi, std::int64_t n, int k, T* t
         const T* row = phi + static_cast<std::size_t>(j) * static_cast<std::size_t>(k) * w;
         for (int l = 0; l < w; ++l) acc[l] += row[r * w + l] * row[q * w + l];
       }
-      const T shift = r == 0 && q == 0 ? cb : T(0);
-      for (int l = 0; l < w; ++l)
-        t[(r * k + q) * w + l] = t[(q * k + r) * w + l] = shift + scale * acc[l];
+      std::copy_n(acc, w, t + (r * k + q) * w);
     }
+  next_covariance(p, n, k, t);
 }
 
 template <typename T, typename Sigma>

@@ -64,10 +64,6 @@ template <typename T>
 void sample_network(const Problem& problem, const Replica& replica, std::int64_t first,
                     std::size_t count, double* obs);
 
-// Metric values in column order (each metric followed by its standard error) from the
-// observables of N networks.
-std::vector<double> metric_values(const Problem& problem, const stats::CoMoments& observables);
-
 // The observables of all `samples` networks of one task, drawn in packs of options.pack networks
 // (rounded up to whole blocks) and added in network order; false when options.cancel stopped it.
 bool accumulate(const Problem& problem, const Replica& replica, const RunOptions& options,

@@ -6,10 +6,10 @@
 // the same bits whatever the lane count, the lane's position and the vector width.
 //
 // Why xoshiro and not a vectorized Philox: a xoshiro step is 8 integer operations per lane, a
-// Philox4x32-10 block 20 32×32→64-bit multiplications per 4 words. Measured on one Zen 4 core
-// (bench/bench_correlations, "generators"): 4.1e9 uniform floats/s against 5.6e8 for Philox
-// written the same lane-parallel way, i.e. Philox alone would cap Box–Muller at 5.6e8 normals/s;
-// with xoshiro it runs at 1.4e9 (float) and 6e8 (double), bound by log, sqrt and sincos.
+// Philox4x32-10 block 20 32×32→64-bit multiplications per 4 words. Measured rates (uniforms per
+// second from either, written the same lane-parallel way, and Box–Muller normals per second):
+// bench/README.md, "generators" — Philox alone would cap Box–Muller well below what xoshiro
+// allows, which leaves it bound by log, sqrt and sincos.
 // Philox stays the source of the seeds, so streams are still named by (sweep seed, task key,
 // replica, purpose).
 #include <algorithm>
@@ -43,11 +43,7 @@ struct Xoshiro<float> {
   static constexpr int shift = 9, rotation = 11;
   static constexpr int counted_bits = 24;
   static std::uint32_t top_bits(Word w) { return w >> 8; }
-  // (2m + 1)·2⁻²⁴ for the top 23 bits m: in (0, 1) exactly (with 24 bits, m + ½ would round to
-  // 2²⁴ and give 1); through int32 so that AVX2 converts it in one instruction.
-  static float unit(Word w) {
-    return static_cast<float>(static_cast<std::int32_t>((w >> 8) | 1u)) * 0x1.0p-24f;
-  }
+  static float unit(Word w) { return to_unit_float(w); }
 };
 
 template <>
@@ -56,14 +52,7 @@ struct Xoshiro<double> {
   static constexpr int shift = 17, rotation = 45;
   static constexpr int counted_bits = 32;
   static std::uint32_t top_bits(Word w) { return static_cast<std::uint32_t>(w >> 32); }
-  // 1.m with the top 52 bits as mantissa, minus 1, plus 2⁻⁵³: (m + ½)·2⁻⁵² ∈ (0, 1), exactly
-  // (AVX2 has no 64-bit integer → double conversion, this needs none).
-  static double unit(Word w) {
-    const std::uint64_t b = (w >> 12) | std::uint64_t{0x3ff0000000000000};
-    double x;
-    std::memcpy(&x, &b, sizeof x);
-    return (x - 1.0) + 0x1.0p-53;
-  }
+  static double unit(Word w) { return to_unit_double(w); }
 };
 
 // Population count of a 32-bit word in plain arithmetic (AVX2 has no vector popcount, and

@@ -1,8 +1,11 @@
 #pragma once
-// Shared helpers of the correlations tests: problems of the test vectors, metric lookup by
-// column name, and the two-sample z statistic.
+// Shared helpers of the correlations tests: parameters from spec text, problems of the test
+// vectors, metric lookup by column name, and the two-sample z statistic.
 #include <cmath>
+#include <initializer_list>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nnsweep/config/param.hpp"
@@ -16,15 +19,24 @@ using nnsweep::experiments::correlations::Problem;
 using nnsweep::experiments::correlations::Sampler;
 using nnsweep::stats::Estimate;
 
-// The schema's defaults, resolved: what a spec that sets nothing runs.
-inline nnsweep::config::ParamSet default_params() {
+// The schema's defaults with some parameters set from spec text, then resolved.
+inline nnsweep::config::ParamSet with(
+    std::initializer_list<std::pair<const char*, const char*>> settings) {
   const auto& e = nnsweep::experiments::correlations_experiment();
+  const auto& schema = e.schema();
   std::vector<nnsweep::config::Value> values;
-  for (const auto& spec : e.schema().params())
+  for (const auto& spec : schema.params())
     values.push_back(nnsweep::config::parse_value(spec, spec.default_value));
-  nnsweep::config::ParamSet params(e.schema(), values);
+  for (const auto& [name, text] : settings)
+    values[schema.index(name)] = nnsweep::config::parse_value(schema[schema.index(name)], text);
+  nnsweep::config::ParamSet params(schema, values);
   e.resolve(params);
   return params;
+}
+
+// The schema's defaults, resolved: what a spec that sets nothing runs.
+inline nnsweep::config::ParamSet default_params() {
+  return with({});
 }
 
 // A metric and its standard error from a task result, found by column name.

@@ -17,19 +17,6 @@ const experiments::Experiment& experiment() {
   return experiments::correlations_experiment();
 }
 
-// Defaults with some parameters set from spec text, then resolved.
-ParamSet with(std::initializer_list<std::pair<const char*, const char*>> settings) {
-  const auto& schema = experiment().schema();
-  std::vector<nnsweep::config::Value> values;
-  for (const auto& spec : schema.params())
-    values.push_back(nnsweep::config::parse_value(spec, spec.default_value));
-  for (const auto& [name, text] : settings)
-    values[schema.index(name)] = nnsweep::config::parse_value(schema[schema.index(name)], text);
-  ParamSet params(schema, values);
-  experiment().resolve(params);
-  return params;
-}
-
 double theory_value(const ParamSet& params, const std::string& name) {
   const auto columns = experiment().columns(params);
   const auto values = experiment().theory(params);
