@@ -1,5 +1,8 @@
 #include "cli.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "nnsweep/core/error.hpp"
@@ -10,12 +13,19 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args,
                                        const po::options_description& options,
                                        const char* positional, int max_positional,
                                        const std::string& usage, bool print_help) {
+  po::options_description hidden;
+  if (max_positional == 1)
+    hidden.add_options()(positional, po::value<std::string>());
+  else
+    hidden.add_options()(positional, po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(options).add(hidden);
   po::positional_options_description bare;
   bare.add(positional, max_positional);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
-                  .options(options)
+                  .options(all)
                   .positional(bare)
                   .run(),
               vm);
@@ -27,6 +37,12 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args,
   if (vm.count("help") == 0) return vm;
   if (print_help) std::cout << options;
   return std::nullopt;
+}
+
+void remove_to_replace(const std::string& path) {
+  if (std::remove(path.c_str()) != 0)
+    throw config_error(cat(path, ": cannot remove the existing file to replace it (",
+                           std::strerror(errno), ") — remove it yourself or choose another path"));
 }
 
 std::string command_line(int argc, char** argv) {

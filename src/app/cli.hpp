@@ -20,12 +20,18 @@ int list_command(const std::vector<std::string>& args);
 int merge_command(const std::vector<std::string>& args);
 
 // Parses a subcommand's arguments (args[0] is its name) against `options`; the bare arguments go
-// to the option `positional` (at most `max_positional` of them, -1: any number). With --help it
-// prints the options (if `print_help`) and returns nothing. Throws config_error with `usage`.
+// to the option `positional`, which parse() declares itself (so --help does not list it): a
+// std::string if `max_positional` is 1, else a std::vector<std::string> of at most
+// `max_positional` (-1: any number). With --help it prints `options` (if `print_help`) and
+// returns nothing. Throws config_error with `usage`.
 std::optional<po::variables_map> parse(const std::vector<std::string>& args,
                                        const po::options_description& options,
                                        const char* positional, int max_positional,
                                        const std::string& usage, bool print_help = true);
+
+// --force: removes the existing file `path` so that it can be written anew; throws config_error
+// saying why when it cannot be removed.
+void remove_to_replace(const std::string& path);
 
 // "nnsweep run SPEC.ini --set a=b" as one line (provenance).
 std::string command_line(int argc, char** argv);

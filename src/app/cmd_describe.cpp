@@ -25,18 +25,6 @@ std::string valid_values(const config::ParamSpec& p) {
   return p.allows_auto ? text + " | auto" : text;
 }
 
-std::string kind_name(experiments::Column::Kind kind) {
-  switch (kind) {
-    case experiments::Column::Kind::metric:
-      return "metric";
-    case experiments::Column::Kind::theory:
-      return "theory";
-    case experiments::Column::Kind::derived:
-      return "derived";
-  }
-  return "?";
-}
-
 }  // namespace
 
 int list_command(const std::vector<std::string>& args) {
@@ -47,8 +35,7 @@ int list_command(const std::vector<std::string>& args) {
       "help) — every one can be swept in a spec's [params] — and the columns it "
       "writes.\n\nOptions");
   options.add_options()("help,h", "show this help")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
-      "experiment", po::value<std::string>(), "");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed = parse(args, options, "experiment", 1, "nnsweep list [EXPERIMENT]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -91,8 +78,7 @@ int theory_command(const std::vector<std::string>& args) {
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "key=value (a parameter, any axis expression); repeatable")(
       "spec", po::value<std::string>(), "take the grid from this spec file instead")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
-      "experiment", po::value<std::string>(), "");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed =
       parse(args, options, "experiment", 1, "nnsweep theory EXPERIMENT [--set key=value]...");
   if (!parsed) return exit_ok;

@@ -53,8 +53,7 @@ int status_command(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")(
       "by", po::value<std::string>(),
       "comma-separated parameters to break counts down by (default: the swept ones)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
-      "file", po::value<std::string>(), "");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed = parse(args, options, "file", 1, "nnsweep status FILE.h5 [--by a,b]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -80,8 +79,7 @@ int report_command(const std::vector<std::string>& args) {
       "by", po::value<std::string>(),
       "comma-separated parameters that define a cell (default: the swept ones except seed)")(
       "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
-      "file", po::value<std::string>(), "");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed = parse(args, options, "file", 1,
                             "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
   if (!parsed) return exit_ok;

@@ -1,11 +1,10 @@
 // nnsweep merge: combine the files of one sweep's shards (or of runs split any other way) into
-// one results file. Inputs must come from the same spec; each task is taken from the first input
-// that committed it; the inputs' /runs rows are carried over.
+// one results file. Inputs must come from the same spec; each task is taken from the input with
+// its most final row (the first among equals); the inputs' /runs rows are carried over.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
@@ -22,10 +21,10 @@ int merge_command(const std::vector<std::string>& args) {
       "nnsweep run --shard I/K in a Slurm array). All inputs must have been written from the same\n"
       "spec. Exit code 0 when every task is in OUT, 75 when some are still pending (run the "
       "missing\n"
-      "shards, or nnsweep run --resume OUT.h5 to finish), 2 when the inputs disagree.\n\nOptions");
+      "shards, or finish with nnsweep run SPEC --out OUT.h5 --resume), 2 when the inputs "
+      "disagree.\n\nOptions");
   options.add_options()("help,h", "show this help")("force,f", po::bool_switch(),
-                                                    "replace an existing OUT.h5")(
-      "files", po::value<std::vector<std::string>>(), "");
+                                                    "replace an existing OUT.h5");
   const auto parsed = parse(args, options, "files", -1, "nnsweep merge OUT.h5 IN.h5...");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -46,30 +45,19 @@ int merge_command(const std::vector<std::string>& args) {
   }
   const std::string spec_text = sources.front().spec_text();
   const Sweep sweep = load_sweep_text(spec_text, inputs.front() + " /spec", {});
-  for (std::size_t i = 1; i < sources.size(); ++i) {
-    if (sources[i].spec_text() == spec_text) continue;
-    if (sources[i].attribute("experiment") != sweep.experiment->name())
-      throw config_error(cat(inputs[i], ": experiment ", sources[i].attribute("experiment"),
-                             ", but ", inputs.front(), " has ", sweep.experiment->name(),
-                             " — merge only shards of one sweep"));
-    const Sweep other = load_sweep_text(sources[i].spec_text(), inputs[i] + " /spec", {});
-    throw config_error(
-        cat(inputs[i], ": written by a different spec than ", inputs.front(), " (differing keys: ",
-            join(config::differing_keys(sweep.spec, other.spec, sweep.experiment->schema()), ", "),
-            ") — merge only shards of one sweep"));
-  }
-  const auto columns = result_columns(sweep.columns);
-  for (const auto& source : sources) check_columns(source, sweep);
+  check_columns(sources.front(), sweep);
+  for (std::size_t i = 1; i < sources.size(); ++i)
+    check_same_sweep(sources[i], sweep, inputs.front(), "merge only shards of one sweep");
 
   const io::WriterLock lock(out);
   if (::access(out.c_str(), F_OK) == 0) {
     if (!vm["force"].as<bool>())
       throw config_error(
           cat(out, ": already exists — choose a new output, or replace it with --force"));
-    std::remove(out.c_str());
+    remove_to_replace(out);
   }
   io::FileLayout layout{std::string(sweep.experiment->name()), sweep.spec.sweep_seed, spec_text,
-                        columns};
+                        result_columns(sweep.columns)};
   std::vector<std::string> words(args.begin(), args.end());
   io::create(out, *sweep.table, layout,
              {"nnsweep " + join(words, " "), hostname(), "", utc_now(), 1});

@@ -21,10 +21,9 @@ int plan_command(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")(
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "override a spec entry: key=value; repeatable")(
-      "efficiency", po::value<double>()->default_value(0.9),
+      "efficiency", po::value<double>()->default_value(0.9, "0.9"),
       "smallest acceptable load balance for the suggestion")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
-      "spec", po::value<std::string>(), "");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed = parse(args, options, "spec", 1, "nnsweep plan SPEC.ini [--set key=value]...");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;

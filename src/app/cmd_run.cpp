@@ -83,10 +83,9 @@ po::options_description run_options() {
       "commit-every", po::value<double>()->default_value(1),
       "seconds: a rank commits its finished tasks at least this often (and before a task "
       "predicted to take longer); a kill -9 loses at most this much of a rank's finished work. "
-      "0 commits every task (many small writes)")(
+      "0 commits after every work unit (many small writes)")(
       "progress", po::value<std::string>()->default_value("auto"),
-      "auto (a bar on a terminal, else a log line every few seconds), bar, log or none")(
-      "spec", po::value<std::string>(), "the sweep spec (positional)");
+      "auto (a bar on a terminal, else a log line every few seconds), bar, log or none");
   return options;
 }
 
@@ -160,10 +159,7 @@ std::string default_output(const std::string& spec_path, const std::string& spec
 }
 
 void check_output_path(const std::string& out) {
-  const auto slash = out.rfind('/');
-  const std::string directory = slash == std::string::npos ? "."
-                                : slash == 0               ? "/"
-                                                           : out.substr(0, slash);
+  const std::string directory = directory_of(out);
   if (::access(directory.c_str(), F_OK) != 0)
     throw config_error(cat("--out ", out, ": directory '", directory,
                            "' does not exist — create it or choose another path"));
@@ -227,29 +223,17 @@ void on_root(const mpi::communicator& comm, F&& f) {
 void prepare_output(const std::string& out, const Sweep& sweep, bool resume, bool force,
                     const io::Provenance& provenance) {
   if (::access(out.c_str(), F_OK) == 0) {
-    if (force && !resume) {
-      if (std::remove(out.c_str()) != 0)
-        throw config_error(cat(out, ": cannot remove the existing file to replace it"));
-    } else if (!resume) {
-      throw config_error(
-          cat(out, ": already exists — continue it with --resume, or replace it with --force"));
-    } else {
+    if (resume) {
       const io::ResultsFile existing(out, io::ResultsFile::Access::read_only);
-      const std::string stored_experiment = existing.attribute("experiment");
-      if (stored_experiment != sweep.experiment->name())
-        throw config_error(cat(out, ": written by experiment '", stored_experiment,
-                               "', the spec is '", sweep.experiment->name(),
-                               "' — choose another --out"));
-      const Sweep stored = load_sweep_text(existing.spec_text(), out + " /spec", {});
-      check_columns(existing, sweep);
-      const auto keys = config::differing_keys(stored.spec, sweep.spec, sweep.experiment->schema());
-      if (!keys.empty())
-        throw config_error(cat(out,
-                               ": written by a different spec (differing keys: ", join(keys, ", "),
-                               ") — run the spec stored in the file (h5dump -d /spec ", out,
-                               ") or choose another --out"));
+      check_same_sweep(existing, sweep, "",
+                       cat("run the spec stored in the file (h5dump -d /spec ", out,
+                           ") or choose another --out"));
       return;
     }
+    if (!force)
+      throw config_error(
+          cat(out, ": already exists — continue it with --resume, or replace it with --force"));
+    remove_to_replace(out);
   }
   io::FileLayout layout;
   layout.experiment = std::string(sweep.experiment->name());
@@ -363,7 +347,6 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   mpi::broadcast(world, run_index, 0);
 
   UnitRunner runner(sweep, vm["pack"].as<std::size_t>());
-  FileSink sink(file.get(), run_index, commit_every);
   sched::Options options;
   options.flush_seconds = commit_every;
   options.results_to_root = serial;
@@ -373,6 +356,7 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
       time_limit - std::chrono::duration<double>(Clock::now() - launched).count();
   options.grace_s = grace;
   options.progress = progress;
+  FileSink sink(file.get(), run_index, options);
   const auto summary = sched::run(world, std::move(units), std::ref(runner), sink, options);
 
   int code = exit_ok;

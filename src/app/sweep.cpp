@@ -42,6 +42,18 @@ Sweep load_sweep_text(const std::string& text, const std::string& origin,
   return finish_loading(config::read_spec_text(text, origin, overrides));
 }
 
+std::string kind_name(experiments::Column::Kind kind) {
+  switch (kind) {
+    case experiments::Column::Kind::metric:
+      return "metric";
+    case experiments::Column::Kind::theory:
+      return "theory";
+    case experiments::Column::Kind::derived:
+      return "derived";
+  }
+  return "?";
+}
+
 std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns) {
   std::vector<io::ColumnSpec> out;
   for (const auto& c : columns) {
@@ -50,9 +62,7 @@ std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column
     s.units = c.units;
     s.long_name = c.long_name;
     s.description = c.description;
-    s.kind = c.kind == experiments::Column::Kind::metric   ? "metric"
-             : c.kind == experiments::Column::Kind::theory ? "theory"
-                                                           : "derived";
+    s.kind = kind_name(c.kind);
     s.length = c.length;
     s.dim = c.dim;
     out.push_back(s);
@@ -71,6 +81,25 @@ void check_columns(const io::ResultsFile& file, const Sweep& sweep) {
         cat(file.path(), ": its result columns differ from what this nnsweep writes for ",
             sweep.experiment->name(), " — use the nnsweep that wrote it (nnsweep_version ",
             file.attribute("nnsweep_version"), ") or choose another --out"));
+}
+
+void check_same_sweep(const io::ResultsFile& file, const Sweep& sweep, const std::string& against,
+                      const std::string& fix) {
+  const std::string stored_experiment = file.attribute("experiment");
+  if (stored_experiment != sweep.experiment->name())
+    throw config_error(cat(file.path(), ": written by experiment '", stored_experiment, "', ",
+                           against.empty() ? "the spec" : against, " is '",
+                           sweep.experiment->name(), "' — ", fix));
+  check_columns(file, sweep);
+  const auto& schema = sweep.experiment->schema();
+  const std::string text = file.spec_text();
+  if (text == sweep.spec.canonical_text(schema)) return;
+  const Sweep stored = load_sweep_text(text, file.path() + " /spec", {});
+  const auto keys = config::differing_keys(stored.spec, sweep.spec, schema);
+  if (!keys.empty())
+    throw config_error(cat(file.path(), ": written by a different spec",
+                           against.empty() ? "" : " than " + against,
+                           " (differing keys: ", join(keys, ", "), ") — ", fix));
 }
 
 std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bool>& pending) {
@@ -139,11 +168,19 @@ UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pa
   }
 }
 
-const std::vector<double>& UnitRunner::theory_of(std::size_t cell, const config::ParamSet& params) {
-  auto it = theory_cache_.find(cell);
-  if (it != theory_cache_.end()) return it->second;
-  if (theory_cache_.size() >= 64) theory_cache_.erase(theory_cache_.begin());
-  return theory_cache_.emplace(cell, sweep_.experiment->theory(params)).first->second;
+const UnitRunner::Cell& UnitRunner::cell_of(std::size_t cell, const config::ParamSet& params) {
+  auto it = cells_.find(cell);
+  if (it != cells_.end()) return it->second;
+  if (cells_.size() >= 64) cells_.erase(cells_.begin());
+  Cell entry;
+  // Theory never costs a measurement: where it cannot be computed its columns stay NaN.
+  try {
+    entry.theory = sweep_.experiment->theory(params);
+  } catch (const std::exception&) {
+    entry.theory.assign(theory_columns_, std::nan(""));
+  }
+  entry.columns = sweep_.experiment->columns(params);
+  return cells_.emplace(cell, std::move(entry)).first->second;
 }
 
 std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit,
@@ -158,35 +195,29 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
     replicas[i] = {sweep_.spec.sweep_seed, grid::task_key(table.experiment(), params),
                    params.integer("seed")};
   }
-  const auto cell = table.params(unit.first);
-  const auto fail_all = [&](const std::string& why) {
-    for (auto& r : records) {
-      r.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
-      r.error = why;
-      r.values.assign(values_per_record_, std::nan(""));
-    }
-    return records;
-  };
+  const auto params = table.params(unit.first);
   std::vector<experiments::TaskResult> results;
+  std::string kernel_error;  // the kernel threw or broke its contract: every task failed
   try {
     experiments::RunOptions options;
     options.pack = pack_;
     options.cancel = &cancel;
-    results = experiment.run(cell, replicas, options);
+    results = experiment.run(params, replicas, options);
+    if (results.size() != unit.count)
+      kernel_error = cat("internal: the kernel returned ", results.size(), " results for ",
+                         unit.count, " tasks");
   } catch (const std::exception& e) {
-    return fail_all(e.what());
+    kernel_error = e.what();
   }
-  // Theory never costs a measurement: where it cannot be computed its columns stay NaN.
-  std::vector<double> theory;
-  try {
-    theory = theory_of(table.cell_of(unit.first), cell);
-  } catch (const std::exception&) {
-    theory.assign(theory_columns_, std::nan(""));
+  if (!kernel_error.empty()) {
+    results.assign(unit.count, {});
+    for (auto& r : results) {
+      r.status = grid::TaskStatus::failed;
+      r.error = kernel_error;
+    }
   }
-  if (results.size() != unit.count)
-    return fail_all(cat("internal: the kernel returned ", results.size(), " results for ",
-                        unit.count, " tasks"));
-  const auto cell_columns = experiment.columns(cell);
+  const Cell& cell = cell_of(table.cell_of(unit.first), params);
+  const auto& theory = cell.theory;
   for (std::size_t i = 0; i < unit.count; ++i) {
     auto& record = records[i];
     auto& result = results[i];
@@ -197,7 +228,7 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
     for (std::size_t c = 0; c < sweep_.columns.size(); ++c) {
       const std::size_t file_length = std::max<std::size_t>(1, sweep_.columns[c].length);
       if (sweep_.columns[c].kind == experiments::Column::Kind::metric) {
-        const std::size_t length = std::max<std::size_t>(1, cell_columns[c].length);
+        const std::size_t length = std::max<std::size_t>(1, cell.columns[c].length);
         for (std::size_t k = 0; k < file_length; ++k)
           record.values.push_back(k < length && metric + k < result.values.size()
                                       ? result.values[metric + k]
@@ -213,7 +244,8 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
         injected_failures_.end()) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error = "injected failure (NNSWEEP_FAIL_TASKS)";
-    } else if (!pending && (metric != result.values.size() || predicted != theory.size())) {
+    } else if (!pending && kernel_error.empty() &&
+               (metric != result.values.size() || predicted != theory.size())) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error =
           cat("internal: the kernel gave ", result.values.size(), " values and ", theory.size(),
@@ -235,10 +267,10 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
   return records;
 }
 
-FileSink::FileSink(io::ResultsFile* file, int run, double flush_seconds)
+FileSink::FileSink(io::ResultsFile* file, int run, const sched::Options& options)
     : file_(file),
       run_(run),
-      flush_seconds_(flush_seconds),
+      flush_seconds_(options.flush_seconds),
       last_flush_(std::chrono::steady_clock::now()) {}
 
 void FileSink::accept(std::vector<grid::TaskRecord> records) {

@@ -28,12 +28,21 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
 Sweep load_sweep_text(const std::string& text, const std::string& origin,
                       const std::vector<std::string>& overrides);
 
+// A column kind as the results file's `kind` attribute and `nnsweep list` name it.
+std::string kind_name(experiments::Column::Kind kind);
+
 // The results file's view of the experiment's columns.
 std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns);
 
 // Throws config_error unless `file` has exactly the result columns this nnsweep writes for
 // `sweep` (an older or newer nnsweep may not): checked before resuming or merging into it.
 void check_columns(const io::ResultsFile& file, const Sweep& sweep);
+
+// Throws config_error unless `file` was written for `sweep`: the same experiment, the same result
+// columns (check_columns) and the same value for every spec key — the differing keys are named.
+// `against` names where `sweep` came from in the message ("" for the spec given); `fix` ends it.
+void check_same_sweep(const io::ResultsFile& file, const Sweep& sweep, const std::string& against,
+                      const std::string& fix);
 
 // Work units: each cell's seeds split by the experiment's preferred pack, with their cost.
 // Only tasks with `pending[task]` true are included.
@@ -43,9 +52,10 @@ std::vector<sched::WorkUnit> work_units(const Sweep& sweep, const std::vector<bo
 // longest-first assignment (deterministic), so array jobs share the work evenly.
 std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t count);
 
-// Runs a unit: the kernel on its replicas, theory once per cell (cached), values laid out in the
-// file's column order. Kernel exceptions become failed records; they never escape. For tests,
-// the environment variable NNSWEEP_FAIL_TASKS=3,7 makes those tasks fail as if their kernel threw.
+// Runs a unit: the kernel on its replicas, theory and the cell's columns once per cell (cached),
+// values laid out in the file's column order. Kernel exceptions become failed records (measured
+// values NaN, theory kept); they never escape. For tests, the environment variable
+// NNSWEEP_FAIL_TASKS=3,7 makes those tasks fail as if their kernel threw.
 class UnitRunner {
  public:
   UnitRunner(const Sweep& sweep, std::size_t pack);
@@ -53,21 +63,26 @@ class UnitRunner {
                                            const std::atomic<bool>& cancel);
 
  private:
-  const std::vector<double>& theory_of(std::size_t cell, const config::ParamSet& params);
+  // What a cell's units share: its theory values (NaN where theory() throws) and its columns.
+  struct Cell {
+    std::vector<double> theory;
+    std::vector<experiments::Column> columns;
+  };
+  const Cell& cell_of(std::size_t cell, const config::ParamSet& params);
   const Sweep& sweep_;
   std::size_t pack_;
   std::size_t values_per_record_ = 0;
   std::size_t theory_columns_ = 0;
-  std::map<std::size_t, std::vector<double>> theory_cache_;
+  std::map<std::size_t, Cell> cells_;           // at most 64
   std::vector<std::size_t> injected_failures_;  // NNSWEEP_FAIL_TASKS: fault injection for tests
 };
 
 // Commits records to the results file: drops pending ones, stamps the run index and counts the
 // attempt (reading only the rows it commits), buffers briefly so tiny units do not cost one write
-// each.
+// each: it commits at least every `options.flush_seconds`, the scheduler's own commit interval.
 class FileSink : public sched::ResultSink {
  public:
-  FileSink(io::ResultsFile* file, int run, double flush_seconds);
+  FileSink(io::ResultsFile* file, int run, const sched::Options& options);
   void accept(std::vector<grid::TaskRecord> records) override;
   void flush() override;
   std::size_t committed() const { return committed_; }

@@ -1,6 +1,5 @@
 #include "nnsweep/config/param.hpp"
 
-#include <cassert>
 #include <cmath>
 
 #include "nnsweep/core/error.hpp"
@@ -32,7 +31,9 @@ Schema::Schema(std::vector<ParamSpec> params) : params_(std::move(params)) {
   seed.max = 9007199254740992.0;  // 2^53: exactly representable everywhere
   params_.push_back(std::move(seed));
   for (std::size_t i = 0; i < params_.size(); ++i)
-    for (std::size_t j = 0; j < i; ++j) assert(params_[i].name != params_[j].name);
+    for (std::size_t j = 0; j < i; ++j)
+      if (params_[i].name == params_[j].name)
+        throw error(cat("internal: the schema declares parameter '", params_[i].name, "' twice"));
 }
 
 std::optional<std::size_t> Schema::find(std::string_view name) const {
@@ -148,7 +149,9 @@ bool is_auto(const Value& value) {
 
 ParamSet::ParamSet(const Schema& schema, std::vector<Value> values)
     : schema_(&schema), values_(std::move(values)) {
-  assert(values_.size() == schema.size());
+  if (values_.size() != schema.size())
+    throw error(
+        cat("internal: ", values_.size(), " parameter values for a schema of ", schema.size()));
 }
 
 const Value& ParamSet::get(std::string_view name) const {

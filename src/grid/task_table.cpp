@@ -1,6 +1,6 @@
 #include "nnsweep/grid/task_table.hpp"
 
-#include <algorithm>
+#include <utility>
 
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/grid/task_record.hpp"

@@ -46,7 +46,7 @@ Handle file_type(const ColumnSpec& column) {
 
 class Creator {
  public:
-  Creator(const std::string& path, hid_t file) : where_(path), file_(file) {}
+  explicit Creator(const std::string& path) : where_(path) {}
 
   // A contiguous, early-allocated, filled dataset of `rows` (× length) with the column's
   // attributes.
@@ -119,12 +119,8 @@ class Creator {
           "H5Dwrite");
   }
 
-  const std::string& where() const { return where_; }
-  hid_t file() const { return file_; }
-
  private:
   std::string where_;
-  hid_t file_;
 };
 
 std::vector<ColumnSpec> parameter_columns(const grid::TaskTable& table) {
@@ -247,7 +243,7 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   if (!file.valid())
     throw io_error(cat(path, ": cannot create the results file (", h5::last_error(), ", errno ",
                        std::strerror(errno), ") — choose a writable path with --out"));
-  Creator creator(path, file.get());
+  Creator creator(path);
   const hid_t root = file.get();
 
   const auto params = parameter_columns(table);

@@ -116,6 +116,21 @@ struct ResultsFile::Impl {
     return out;
   }
 
+  // A whole dataset of `rows` fixed-length strings of `size` bytes, without their NUL padding.
+  std::vector<std::string> read_fixed_strings(const std::string& name, std::size_t rows,
+                                              std::size_t size) {
+    std::vector<char> buffer(rows * size);
+    const Handle type = h5::string_type(size);
+    check(H5Dread(dataset(name), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), path,
+          ("H5Dread " + name).c_str());
+    std::vector<std::string> out(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const char* begin = buffer.data() + r * size;
+      out[r].assign(begin, strnlen(begin, size));
+    }
+    return out;
+  }
+
   void write_run_field(const ColumnSpec& column, int run, const void* value) {
     const std::string name = std::string(layout::runs_group) + "/" + column.name;
     const std::vector<std::size_t> row{static_cast<std::size_t>(run)};
@@ -228,18 +243,12 @@ const std::vector<ColumnSpec>& ResultsFile::result_columns() const {
   return impl_->results;
 }
 
-ColumnInfo ResultsFile::column(const std::string& name) const {
-  ColumnInfo info;
+ColumnSpec ResultsFile::column(const std::string& name) const {
   for (const auto& c : impl_->results)
-    if (c.name == name) {
-      info.spec = c;
-      info.is_result = true;
-      return info;
-    }
+    if (c.name == name) return c;
   if (H5Lexists(impl_->file.get(), name.c_str(), H5P_DEFAULT) <= 0)
     throw io_error(cat(impl_->path, ": no column '", name, "'"));
-  info.spec = impl_->read_spec(name);
-  return info;
+  return impl_->read_spec(name);
 }
 
 std::string ResultsFile::spec_text() const {
@@ -279,32 +288,22 @@ std::vector<std::int32_t> ResultsFile::read_attempts(const std::vector<std::size
 }
 
 std::vector<double> ResultsFile::read_numbers(const std::string& name) const {
-  const auto info = column(name);
-  if (info.spec.type == ColumnSpec::Type::string || info.spec.length > 0)
+  const auto spec = column(name);
+  if (spec.type == ColumnSpec::Type::string || spec.length > 0)
     throw io_error(cat(impl_->path, ": column '", name, "' is not a scalar number"));
   return impl_->read_all<double>(name, H5T_NATIVE_DOUBLE);
 }
 
 std::vector<std::string> ResultsFile::read_strings(const std::string& name) const {
-  const auto info = column(name);
-  if (info.spec.type != ColumnSpec::Type::string)
+  const auto spec = column(name);
+  if (spec.type != ColumnSpec::Type::string)
     throw io_error(cat(impl_->path, ": column '", name, "' is not text"));
-  const std::size_t size = info.spec.string_size;
-  std::vector<char> buffer(impl_->tasks * size);
-  const Handle memory = h5::string_type(size);
-  check(H5Dread(impl_->dataset(name), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
-        impl_->path, "H5Dread");
-  std::vector<std::string> out(impl_->tasks);
-  for (std::size_t t = 0; t < impl_->tasks; ++t) {
-    const char* begin = buffer.data() + t * size;
-    out[t].assign(begin, strnlen(begin, size));
-  }
-  return out;
+  return impl_->read_fixed_strings(name, impl_->tasks, spec.string_size);
 }
 
 std::vector<std::vector<double>> ResultsFile::read_curve(const std::string& name) const {
-  const auto info = column(name);
-  const std::size_t length = info.spec.length;
+  const auto spec = column(name);
+  const std::size_t length = spec.length;
   std::vector<double> flat(impl_->tasks * std::max<std::size_t>(length, 1));
   check(
       H5Dread(impl_->dataset(name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat.data()),
@@ -416,21 +415,11 @@ std::vector<RunRecord> ResultsFile::read_runs() const {
                   H5S_ALL, H5P_DEFAULT, out),
           impl.path, "H5Dread runs");
   };
-  const auto strings = [&](const ColumnSpec& c) {
-    std::vector<char> buffer(max_runs * c.string_size);
-    const Handle type = h5::string_type(c.string_size);
-    check(H5Dread(impl.dataset(std::string(layout::runs_group) + "/" + c.name), type.get(), H5S_ALL,
-                  H5S_ALL, H5P_DEFAULT, buffer.data()),
-          impl.path, "H5Dread runs");
-    std::vector<std::string> out(max_runs);
-    for (std::size_t r = 0; r < max_runs; ++r)
-      out[r].assign(buffer.data() + r * c.string_size,
-                    strnlen(buffer.data() + r * c.string_size, c.string_size));
-    return out;
-  };
   std::map<std::string, std::vector<std::string>> text;
   for (const auto& c : layout::run_columns())
-    if (c.type == ColumnSpec::Type::string) text[c.name] = strings(c);
+    if (c.type == ColumnSpec::Type::string)
+      text[c.name] = impl.read_fixed_strings(std::string(layout::runs_group) + "/" + c.name,
+                                             max_runs, c.string_size);
   std::vector<std::int64_t> sizes(max_runs), done(max_runs), exits(max_runs);
   std::vector<double> makespan(max_runs), busy_total(max_runs), busy_max(max_runs),
       balance(max_runs);

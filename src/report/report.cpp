@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <set>
 
 #include "nnsweep/config/spec.hpp"
 #include "nnsweep/core/error.hpp"
@@ -18,8 +17,8 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // Every value of a column as text (parameters are grouped by their printed value).
 std::vector<std::string> column_text(const io::ResultsFile& file, const std::string& name) {
-  const auto info = file.column(name);
-  if (info.spec.type == io::ColumnSpec::Type::string) return file.read_strings(name);
+  const auto spec = file.column(name);
+  if (spec.type == io::ColumnSpec::Type::string) return file.read_strings(name);
   const auto numbers = file.read_numbers(name);
   std::vector<std::string> out;
   out.reserve(numbers.size());

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "nnsweep/sched/scheduler.hpp"
@@ -49,6 +50,38 @@ sched::Executor waiting_kernel(std::function<void(const sched::WorkUnit&)> hook 
   };
 }
 
+// The units the kernel started on this rank (the hook runs on a compute thread), by unit.first.
+class Executions {
+ public:
+  void add(const sched::WorkUnit& unit) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    started_.push_back(unit.first);
+  }
+  // Every rank's, on rank 0: unit.first → how many times the kernel started that unit.
+  std::map<std::size_t, int> gather(const mpi::communicator& world) {
+    std::vector<std::vector<std::size_t>> all;
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      mpi::gather(world, started_, all, 0);
+    }
+    std::map<std::size_t, int> times;
+    for (const auto& rank : all)
+      for (const std::size_t first : rank) ++times[first];
+    return times;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::size_t> started_;
+};
+
+// Whether every unit in `times` was started exactly once.
+bool each_once(const std::map<std::size_t, int>& times) {
+  for (const auto& [first, n] : times)
+    if (n != 1) return false;
+  return true;
+}
+
 std::vector<sched::WorkUnit> units(std::size_t n, double milliseconds, std::size_t per_unit = 1) {
   std::vector<sched::WorkUnit> out;
   for (std::size_t i = 0; i < n; ++i)
@@ -83,11 +116,18 @@ TEST_CASE("every task runs exactly once, whichever rank keeps the records", "[mp
   const mpi::communicator world;
   for (const bool to_root : {false, true}) {
     MemorySink sink;
+    Executions executions;
     auto o = options();
     o.results_to_root = to_root;
-    const auto summary = sched::run(world, units(120, 0.5, 3), waiting_kernel(), sink, o);
+    const auto summary = sched::run(
+        world, units(120, 0.5, 3),
+        waiting_kernel([&executions](const sched::WorkUnit& unit) { executions.add(unit); }), sink,
+        o);
     const auto seen = gather(world, sink);
+    const auto started = executions.gather(world);
     if (world.rank() != 0) continue;
+    CHECK(started.size() == 120);
+    CHECK(each_once(started));
     CHECK(summary.tasks_total == 360);
     CHECK(summary.tasks_done == 360);
     CHECK_FALSE(summary.stopped);
@@ -106,19 +146,26 @@ TEST_CASE("a stop request on one rank ends dispatch; nothing is lost or repeated
   sched::reset_stop_requests();
   world.barrier();
   MemorySink sink;
+  Executions executions;
   // The rank that runs task 30 asks to stop (as if it alone got SIGUSR1); tasks take ~5 ms.
-  const auto kernel = waiting_kernel([](const sched::WorkUnit& unit) {
+  const auto kernel = waiting_kernel([&executions](const sched::WorkUnit& unit) {
+    executions.add(unit);
     if (unit.first == 30) sched::request_stop(SIGUSR1);
   });
   const auto summary = sched::run(world, units(400, 5), kernel, sink, options());
   const auto seen = gather(world, sink);
+  const auto started = executions.gather(world);
   sched::reset_stop_requests();
   world.barrier();
   if (world.rank() != 0) return;
   CHECK(summary.stopped);
   CHECK_FALSE(summary.time_limit_reached);
   CHECK(summary.pending > 0);
-  CHECK(summary.tasks_done + summary.pending == 400);
+  // No unit started twice, and every started one finished (the grace period covers them all):
+  // the tasks done are exactly the units run, the rest were never started.
+  CHECK(each_once(started));
+  CHECK(started.size() == summary.tasks_done);
+  CHECK(seen.size() == started.size());
   std::size_t done_once = 0;
   for (const auto& [task, statuses] : seen) {
     CHECK(statuses.size() == 1);
@@ -158,14 +205,23 @@ TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sc
   const mpi::communicator world;
   sched::reset_stop_requests();
   MemorySink sink;
+  Executions executions;
   auto o = options();
   o.time_limit_s = 0.3;
-  const auto summary = sched::run(world, units(100, 40), waiting_kernel(), sink, o);
-  (void)gather(world, sink);
+  const auto summary = sched::run(
+      world, units(100, 40),
+      waiting_kernel([&executions](const sched::WorkUnit& unit) { executions.add(unit); }), sink,
+      o);
+  const auto seen = gather(world, sink);
+  const auto started = executions.gather(world);
   if (world.rank() != 0) return;
   CHECK(summary.time_limit_reached);
   CHECK(summary.stopped);
   CHECK(summary.makespan_s < 0.3 + 0.1);
   CHECK(summary.tasks_done > 0);
-  CHECK(summary.tasks_done + summary.pending == 100);
+  // Every unit started also finished in time: none was abandoned at the limit (timed_out).
+  CHECK(each_once(started));
+  CHECK(started.size() == summary.tasks_done);
+  CHECK(seen.size() == started.size());
+  for (const auto& [task, statuses] : seen) CHECK(statuses == std::vector<std::uint8_t>{done});
 }

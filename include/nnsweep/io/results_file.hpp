@@ -68,12 +68,6 @@ struct RunRecord {
   RunEnd end;
 };
 
-// Information about a column read back from a file.
-struct ColumnInfo {
-  ColumnSpec spec;
-  bool is_result = false;  // metric/theory/derived (part of a record's values)
-};
-
 class ResultsFile {
  public:
   enum class Access {
@@ -96,7 +90,7 @@ class ResultsFile {
   std::string spec_text() const;
   std::vector<std::string> parameter_names() const;
   const std::vector<ColumnSpec>& result_columns() const;
-  ColumnInfo column(const std::string& name) const;
+  ColumnSpec column(const std::string& name) const;  // throws io_error if there is none
 
   std::vector<std::uint8_t> read_status() const;
   // The attempts column at `tasks` (a selection: a rank reads only its own rows).
