@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
 scripts/install-deps.sh
-[[ -f build/$preset/CMakeCache.txt ]] || cmake --preset "$preset" >/dev/null
+# Always configure: a changed preset (CMakePresets.json) then reaches an existing build directory
+# too, and with nothing changed it takes a few seconds.
+cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"

@@ -26,10 +26,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .io import DONE, PathLike, as_dataset, to_dataframe
+from .style import colours
 
 #: metric column → axis label
 METRICS = {"cohesion_mean": "cluster cohesion", "align_mean": "teacher alignment",
            "agr_g": "linearity (agr_g)"}
+#: the band (first, last) and line (middle) of the curves, as quantiles over seeds
+QUANTILES = (0.1, 0.5, 0.9)
 #: the experiment's defaults (src/experiments/linear_teacher.cpp), used as reference values
 DEFAULTS = {"width": 50, "depth": 2, "alpha": 0.1, "sigma0": 0.01, "gamma": 0.2, "d": 10,
             "n_train": 200, "n_test": 5000, "lr": 0.1, "batch": 1, "epochs": 200,
@@ -58,7 +61,10 @@ def _select(df: pd.DataFrame, fixed: dict) -> pd.Series:
 def final_values(path_or_ds: PathLike | xr.Dataset, x: str, metric: str, by: str | None = None) -> pd.DataFrame:
     """Mean, sd and count over seeds of ``metric`` per value of ``x`` (and of ``by``), the other
     swept parameters at their reference values. Columns: x, [by], mean, sd, count."""
-    df = to_dataframe(path_or_ds)
+    return _final_values(to_dataframe(path_or_ds), x, metric, by)
+
+
+def _final_values(df: pd.DataFrame, x: str, metric: str, by: str | None) -> pd.DataFrame:
     keys = [x] + ([by] if by else [])
     rows = df[_select(df, reference_values(df, keys))]
     stats = rows.groupby(keys)[metric].agg(["mean", "std", "count"]).rename(columns={"std": "sd"})
@@ -66,11 +72,15 @@ def final_values(path_or_ds: PathLike | xr.Dataset, x: str, metric: str, by: str
 
 
 def curve_quantiles(path_or_ds: PathLike | xr.Dataset, metric: str, by: str | None = None,
-                    quantiles=(0.1, 0.5, 0.9)) -> dict:
+                    quantiles=QUANTILES) -> dict:
     """Per value of ``by`` (None: one group): (epochs, array of the quantiles over seeds × points)
     of ``curve_<metric>``, the other swept parameters at their reference values."""
     ds = as_dataset(path_or_ds)
-    df = to_dataframe(ds)
+    return _curve_quantiles(ds, to_dataframe(ds), metric, by, quantiles)
+
+
+def _curve_quantiles(ds: xr.Dataset, df: pd.DataFrame, metric: str, by: str | None, quantiles) -> dict:
+    """:func:`curve_quantiles` with ``df = to_dataframe(ds)`` already made."""
     curve, epochs = ds[f"curve_{metric}"].values, ds["curve_epoch"].values
     out = {}
     groups = sorted(df[by].unique()) if by else [None]
@@ -96,11 +106,11 @@ def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
     axes = fig.subplots(3, 3)
     sigma0s, alphas = sorted(df["sigma0"].unique()), sorted(df["alpha"].unique())
     for col, (metric, label) in enumerate(METRICS.items()):
-        _curves(axes[0, col], ds, metric, sigma0s)
+        _curves(axes[0, col], ds, df, metric, sigma0s)
         axes[0, col].set_title(f"({'abc'[col]}) {label}")
-        _final(axes[1, col], ds, "sigma0", metric, "alpha", alphas)
+        _final(axes[1, col], df, "sigma0", metric, "alpha", alphas)
         axes[1, col].set_title(f"({'def'[col]}) final {label} vs σ₀")
-        _final(axes[2, col], ds, "alpha", metric, "sigma0", sigma0s)
+        _final(axes[2, col], df, "alpha", metric, "sigma0", sigma0s)
         axes[2, col].set_title(f"({'ghi'[col]}) final {label} vs α")
         for row in range(3):
             axes[row, col].set_ylabel(label)
@@ -115,26 +125,22 @@ def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
     return out_png
 
 
-def _colours(values) -> dict:
-    return {v: f"C{i % 10}" for i, v in enumerate(values)}
-
-
-def _curves(ax: Axes, ds: xr.Dataset, metric: str, sigma0s: list) -> None:
-    colours = _colours(sigma0s)
-    for sigma0, (epochs, q) in curve_quantiles(ds, metric, "sigma0").items():
-        ax.fill_between(epochs, q[0], q[2], color=colours[sigma0], alpha=0.2, lw=0)
-        ax.plot(epochs, q[1], color=colours[sigma0], label=f"σ₀ = {sigma0:g}")
+def _curves(ax: Axes, ds: xr.Dataset, df: pd.DataFrame, metric: str, sigma0s: list) -> None:
+    colour = colours(sigma0s)
+    for sigma0, (epochs, q) in _curve_quantiles(ds, df, metric, "sigma0", QUANTILES).items():
+        ax.fill_between(epochs, q[0], q[2], color=colour[sigma0], alpha=0.2, lw=0)
+        ax.plot(epochs, q[1], color=colour[sigma0], label=f"σ₀ = {sigma0:g}")
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
 
 
-def _final(ax: Axes, ds: xr.Dataset, x: str, metric: str, by: str, values: list) -> None:
-    colours = _colours(values)
-    stats = final_values(ds, x, metric, by)
+def _final(ax: Axes, df: pd.DataFrame, x: str, metric: str, by: str, values: list) -> None:
+    colour = colours(values)
+    stats = _final_values(df, x, metric, by)
     for value, rows in stats.groupby(by):
         ax.errorbar(rows[x], rows["mean"], yerr=rows["sd"].fillna(0), fmt="o-", ms=4, capsize=2,
-                    color=colours[value], label=f"{'α' if by == 'alpha' else 'σ₀'} = {value:g}")
+                    color=colour[value], label=f"{'α' if by == 'alpha' else 'σ₀'} = {value:g}")
     if x == "sigma0" and (stats[x] > 0).all() and stats[x].nunique() > 1:
         ax.set_xscale("log")
     ax.set_xlabel("σ₀ (initial scale)" if x == "sigma0" else "α (leak)")

@@ -18,6 +18,7 @@ from matplotlib.ticker import FormatStrFormatter
 from .aggregate import aggregate
 from .io import PathLike, as_dataset, to_dataframe
 from .linear_teacher import figure as linear_teacher
+from .style import colours
 
 
 def plot(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
@@ -68,17 +69,17 @@ def correlations(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
 
 def _metric_vs_l_over_n(ax: Axes, cells: pd.DataFrame, metric: str, series: list[str]) -> None:
     """Monte Carlo markers per activation and theory lines per series on one panel."""
-    colours = {a: f"C{i}" for i, a in enumerate(sorted(cells["activation"].unique()))}
+    colour = colours(sorted(cells["activation"].unique()))
     for activation, group in cells.groupby("activation"):
         ax.errorbar(group["l_over_n"], group[f"{metric}_mean"], yerr=group[f"{metric}_sem"],
-                    fmt="o", ms=4, capsize=2, color=colours[activation], label=str(activation))
+                    fmt="o", ms=4, capsize=2, color=colour[activation], label=str(activation))
     theory = f"{metric}_theory"
     if theory in cells.columns:
         for rows in (cells.groupby(series).groups.values() if series else [cells.index]):
             line = cells.loc[rows].dropna(subset=[theory]).sort_values("l_over_n")
             if len(line):
                 ax.plot(line["l_over_n"], line[theory], "-", marker="_", lw=0.8,
-                        color=colours[line["activation"].iloc[0]])
+                        color=colour[line["activation"].iloc[0]])
         handles, _ = ax.get_legend_handles_labels()
         handles.append(Line2D([], [], color="0.3", lw=0.8, marker="_", label="theory"))
         ax.legend(handles=handles)

@@ -42,11 +42,18 @@ def corr_zip(tmp_path_factory):
 
 
 @pytest.fixture
-def run_sweep(tmp_path):
-    """Runs `nnsweep run` on a spec text with the built binary; returns the results file's path."""
+def nnsweep_bin():
+    """The built binary (NNSWEEP_BIN); the test is skipped without it."""
     binary = os.environ.get("NNSWEEP_BIN")
     if not binary:
         pytest.skip("NNSWEEP_BIN is not set (path of the built nnsweep binary)")
+    return binary
+
+
+@pytest.fixture
+def run_sweep(nnsweep_bin, tmp_path):
+    """Runs `nnsweep run` on a spec text with the built binary; returns the results file's path."""
+    binary = nnsweep_bin
 
     def run(name, spec_text, *args):
         spec = tmp_path / f"{name}.ini"

@@ -1,8 +1,13 @@
 """The linear_teacher figure: from a synthetic results file laid out as the C++ experiment
 writes it (and, with NNSWEEP_BIN set, from a real sweep)."""
 
+import csv
+import io
+import subprocess
+
 import numpy as np
 import pytest
+from checks import assert_png
 from synthetic import DONE, FAILED, Column, strings, write_results_file
 
 import nnsweep
@@ -11,7 +16,6 @@ from nnsweep import linear_teacher
 METRICS = ["train_loss", "train_error", "test_error", "align_mean", "align_min", "cohesion_mean",
            "cohesion_min", "spread", "agr_d", "agr_g", "pattern_agreement", "rank_ratio", "antipodality"]
 EPOCHS = np.array([0, 1, 2, 5, 20, 200])
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def lt_file(path, sigma0s=(0.01, 0.1, 1.0), alphas=(0.1, 0.5), gammas=(0.05, 0.2), seeds=range(5)):
@@ -91,9 +95,7 @@ def test_curve_quantiles(lt):
 def test_figure_and_dispatch(lt, tmp_path):
     path = lt[0]
     for out in (linear_teacher.figure(path, tmp_path / "a.png"), nnsweep.plots.plot(path, tmp_path / "b.png")):
-        data = out.read_bytes()
-        assert data[:8] == PNG_MAGIC
-        assert len(data) > 50_000  # nine panels with lines, bands and error bars
+        assert_png(out, min_bytes=50_000)  # nine panels with lines, bands and error bars
 
 
 def test_figure_rejects_other_experiments(corr, tmp_path):
@@ -122,5 +124,19 @@ def test_real_linear_teacher_sweep(run_sweep, tmp_path):
     assert ds["curve_cohesion_mean"].shape == (16, 8)
     np.testing.assert_array_equal(ds["curve_epoch"].values[0], [0, 1, 2, 3, 4, 7, 12, 20])
     assert (ds["train_error"].values < 0.1).all()
-    png = nnsweep.plots.plot(out, tmp_path / "lt.png")
-    assert png.read_bytes()[:8] == PNG_MAGIC
+    assert_png(nnsweep.plots.plot(out, tmp_path / "lt.png"), min_bytes=0)
+
+
+def test_defaults_are_the_binarys(nnsweep_bin):
+    """linear_teacher.DEFAULTS (the reference values of the figure) are the experiment's defaults
+    as `nnsweep list linear_teacher` gives them: every parameter but seed, with its value."""
+    r = subprocess.run([nnsweep_bin, "list", "linear_teacher", "--format", "csv"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    start = lines.index("parameters:") + 1
+    end = lines.index("", start) if "" in lines[start:] else len(lines)
+    typed = {"integer": int, "real": float}
+    binary = {row["name"]: typed.get(row["type"], str)(row["default"])
+              for row in csv.DictReader(io.StringIO("\n".join(lines[start:end]))) if row["name"] != "seed"}
+    assert linear_teacher.DEFAULTS == binary

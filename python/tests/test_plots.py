@@ -4,16 +4,9 @@ import shutil
 import h5py
 import numpy as np
 import pytest
+from checks import assert_png  # by default > 20 kB: two panels with markers, lines, labels
 
 import nnsweep
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path, min_bytes=20_000):
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC
-    assert len(data) > min_bytes  # two panels with markers, lines, labels
 
 
 def test_correlations_figure(corr, tmp_path):

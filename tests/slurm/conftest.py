@@ -1,9 +1,9 @@
 """A real single-node Slurm for the tests in this directory: slurm-up.sh once per session, and
 slurm-down.sh afterwards whatever happens (test failure, Ctrl-C, SIGTERM, the session's own time
-limit, or an exception in the fixture itself). If Slurm cannot come up the session fails, loudly,
-with the daemons' logs: it never skips."""
+limit, or an exception in the fixture itself). Like the end-to-end tests they need the built
+binary (NNSWEEP_BIN, which ctest sets) and are skipped without it; given it, they need root, and
+if Slurm cannot come up the session fails, loudly, with the daemons' logs: it never skips then."""
 import atexit
-import importlib.util
 import os
 import re
 import shutil
@@ -17,13 +17,9 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))  # results.py, and the e2e Runner
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))  # launch.py and results.py, shared with the e2e tests
 
-# tests/e2e/conftest.py under another name ("conftest" is this file's own module name).
-_spec = importlib.util.spec_from_file_location("e2e_conftest", os.path.join(ROOT, "tests", "e2e", "conftest.py"))
-e2e_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(e2e_conftest)
-MPI_ENV, Runner = e2e_conftest.MPI_ENV, e2e_conftest.Runner
+from launch import MPI_ENV, nnsweep_bin, wait_until  # noqa: E402,F401  (nnsweep_bin: the e2e fixture)
 
 FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
                 "BOOT_FAIL", "DEADLINE"}
@@ -73,7 +69,6 @@ class Slurm:
 
     def __init__(self, base, binary):
         self.base = base
-        self.binary = binary
         self.env = dict(os.environ, SLURM_CONF=os.path.join(base, "etc", "slurm.conf"), NNSWEEP=binary, **MPI_ENV)
 
     def run(self, *args, timeout=60, check=True):
@@ -100,24 +95,21 @@ class Slurm:
         return [dict(re.findall(r"(\w+)=(\S*)", line)) for line in text.splitlines() if line.strip()]
 
     def wait(self, job_id, predicate, timeout, what):
-        deadline = time.monotonic() + timeout
-        record = None
-        while time.monotonic() < deadline:
-            record = self.job(job_id)
-            if predicate(record):
-                return record
-            time.sleep(0.2)
-        raise AssertionError(f"job {job_id}: timed out after {timeout} s waiting for {what}; last record: {record}\n"
-                             + self.run("squeue", check=False).stdout + _logs(self.base))
+        """The job's record once `predicate(record)` holds."""
+        last = {}
+
+        def reached():
+            last["record"] = self.job(job_id)
+            return last["record"] if predicate(last["record"]) else None
+        return wait_until(reached, timeout, f"{what} (job {job_id})", interval=0.2,
+                          details=lambda: f"last record: {last.get('record')}\n"
+                          + self.run("squeue", check=False).stdout + _logs(self.base))
 
     def wait_final(self, job_id, timeout):
         return self.wait(job_id, lambda j: j["JobState"] in FINAL_STATES, timeout, "the job to end")
 
     def logs(self):
         return _logs(self.base)
-
-
-nnsweep_bin = e2e_conftest.nnsweep_bin  # the same fixture: the built binary from NNSWEEP_BIN
 
 
 @pytest.fixture(scope="session")

@@ -19,15 +19,12 @@ BASE=$(cd "$BASE" && pwd)
 AUTH=${NNSWEEP_SLURM_AUTH:-munge}
 [[ $(id -u) -eq 0 ]] || { echo "error: $0 runs the daemons as root (SlurmUser=root)" >&2; exit 1; }
 
-# --- packages: only if missing (a fresh CI machine), from Debian's apt -------------------------
-missing=()
-command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null || missing+=(slurm-wlm)
-[[ $AUTH == none ]] || command -v munged >/dev/null || missing+=(munge)
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "slurm-up: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+# --- packages: only if missing (a fresh machine; this script may run on its own). The list of
+# packages (slurm-wlm, munge among them) is scripts/install-deps.sh's, which installs what is missing.
+if ! { command -v slurmctld && command -v slurmd && command -v sbatch; } >/dev/null ||
+   { [[ $AUTH != none ]] && ! command -v munged >/dev/null; }; then
+  echo "slurm-up: Slurm or munge is missing: scripts/install-deps.sh" >&2
+  "$(dirname "$0")/../../scripts/install-deps.sh"
 fi
 
 # Refuse to start over a cluster that is still running from this directory: its PIDs would be

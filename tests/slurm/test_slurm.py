@@ -1,7 +1,8 @@
 """The batch scripts in jobs/ against a real Slurm (slurmctld + slurmd + munged on this machine,
 brought up by conftest.py): each result is compared, column by column, with an uninterrupted
-`mpirun -n 2` run of the same sweep. The sweep is the example spec (jobs/examples/correlations.ini,
-336 tasks) with fewer samples, submitted from a copy of jobs/ as a user would."""
+`mpirun -n 2` run of the same sweep. The sweep is the example spec (jobs/examples/correlations.ini:
+84 grid cells x 8 seeds) cut to seeds 0..3 (336 tasks) and fewer samples, submitted from a copy of
+jobs/ as a user would."""
 import os
 import re
 import time
@@ -10,12 +11,12 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import Runner
-from results import assert_same_results, status_counts
-from test_faults import assert_committed_rows_match, kill_job, live_counts  # tests/e2e
+from conftest import FINAL_STATES, ROOT
+from launch import Runner, kill_job, wait_until  # tests/e2e
+from results import assert_committed_rows_match, assert_same_results, live_counts, runs_table, status_counts
 
 SPEC = "jobs/examples/correlations.ini"  # relative to the job's directory, as a user submits it
-TASKS = 336  # the example's 84 grid cells x 4 seeds
+TASKS = 336  # the example's 84 grid cells x 4 seeds (SMALL and LARGE set seed=0..3; the example has 8)
 SMALL = ["--set", "seed=0..3", "--set", "samples=400"]    # ~2 s at 2 ranks
 LARGE = ["--set", "seed=0..3", "--set", "samples=2000"]   # ~8 s at 2 ranks: long enough to be preempted twice
 
@@ -24,7 +25,7 @@ LARGE = ["--set", "seed=0..3", "--set", "samples=2000"]   # ~8 s at 2 ranks: lon
 def references(nnsweep_bin, tmp_path_factory):
     """Uninterrupted runs under mpirun (no Slurm), the numbers every job must reproduce."""
     runner = Runner(nnsweep_bin, str(tmp_path_factory.mktemp("reference")))
-    spec = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), SPEC)
+    spec = os.path.join(ROOT, SPEC)
     paths = {}
     for name, overrides in (("small", SMALL), ("large", LARGE)):
         paths[name] = os.path.join(runner.cwd, f"{name}.h5")
@@ -41,23 +42,6 @@ def references(nnsweep_bin, tmp_path_factory):
     return paths
 
 
-def runs(path):
-    """The /runs table of a file no run is writing (tasks_done is final when a run ends)."""
-    with h5py.File(path, "r") as f:
-        used = f["runs/mpi_size"][...] > 0
-        table = {n: f["runs"][n][...][used] for n in ("exit_code", "tasks_done", "mpi_size", "slurm_job_id",
-                                                       "finished_utc")}
-        run, status = f["run"][...], f["status"][...]
-    for name in ("slurm_job_id", "finished_utc"):
-        table[name] = [s.decode() if isinstance(s, bytes) else s for s in table[name]]
-    # Each committed task (done, failed, diverged) was computed by exactly one run: a run's count
-    # equals the committed tasks that name it.
-    committed = np.isin(status, [1, 2, 3])
-    for k, n in enumerate(table["tasks_done"]):
-        assert (committed & (run == k)).sum() == n, f"{path}: run {k} reports {n} tasks, {(run == k).sum()} name it"
-    return table
-
-
 def output(jobdir, name):
     with open(os.path.join(jobdir, name)) as f:
         return f.read()
@@ -72,7 +56,7 @@ def test_sbatch_plain_sweep_equals_mpirun(slurm, jobdir, references):
     log = output(jobdir, f"plain-{job}.out")
     assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), log
     assert_same_results(references["small"], jobdir / "plain.h5")
-    table = runs(jobdir / "plain.h5")
+    table = runs_table(jobdir / "plain.h5", check_counts=True)
     assert table["mpi_size"].tolist() == [2] and table["slurm_job_id"] == [job]
     assert table["exit_code"].tolist() == [0]
     assert "kappa4" in output(jobdir, "plain.report.txt")
@@ -84,15 +68,13 @@ def preempt(slurm, nnsweep, job, path, restarts, after_done):
     `after_done`: USR1 to the batch shell, as Slurm's --signal=B:USR1 does before the time limit."""
     def progressed():
         record = slurm.job(job)
+        assert record["JobState"] not in FINAL_STATES, record
         if record["JobState"] != "RUNNING" or record["Restarts"] != str(restarts):
             return False
         counts = live_counts(nnsweep, str(path)) if os.path.exists(path) else None
         return counts is not None and counts["done"] > after_done and counts["pending"] > 0
-    deadline = time.monotonic() + 120
-    while not progressed():
-        assert time.monotonic() < deadline, f"job {job} made no progress in 120 s: {slurm.job(job)}\n{slurm.logs()}"
-        assert slurm.job(job)["JobState"] not in ("COMPLETED", "FAILED", "CANCELLED"), slurm.job(job)
-        time.sleep(0.1)
+    wait_until(progressed, 120, f"job {job} to make progress", interval=0.1,
+               details=lambda: f"{slurm.job(job)}\n{slurm.logs()}")
     slurm.run("scancel", "--signal=USR1", "--batch", job)
 
 
@@ -105,11 +87,13 @@ def release(slurm, job):
     """A requeued job is held ~2 min (BeginTime); let it start now. Not in the same second as the
     requeue (Slurm 22.05 then refuses the job's credential), hence the pause and the retries."""
     time.sleep(2)
-    deadline = time.monotonic() + 60
-    while slurm.job(job)["JobState"] == "PENDING":
-        assert time.monotonic() < deadline, f"job {job} still pending 60 s after its release\n{slurm.logs()}"
+
+    def started():
+        if slurm.job(job)["JobState"] != "PENDING":
+            return True
         slurm.run("scontrol", "update", f"JobId={job}", "StartTime=now")
-        time.sleep(3)
+        return False
+    wait_until(started, 60, f"job {job} to start after its release", interval=3, details=slurm.logs)
 
 
 def test_preempted_sweep_requeues_itself_and_finishes(slurm, jobdir, references, nnsweep_bin):
@@ -129,7 +113,7 @@ def test_preempted_sweep_requeues_itself_and_finishes(slurm, jobdir, references,
     requeued(slurm, job, 1)
     first = status_counts(path)
     assert first["done"] > 0 and first["pending"] > 0, first
-    assert runs(path)["exit_code"].tolist() == [75]
+    assert runs_table(path, check_counts=True)["exit_code"].tolist() == [75]
     assert_committed_rows_match(references["large"], path)
     release(slurm, job)
 
@@ -149,7 +133,7 @@ def test_preempted_sweep_requeues_itself_and_finishes(slurm, jobdir, references,
     record = slurm.wait_final(again, timeout=180)
     assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), output(jobdir, f"requeue-{again}.out")
     assert_same_results(references["large"], path)
-    table = runs(path)
+    table = runs_table(path, check_counts=True)
     assert table["exit_code"].tolist() == [75, 75, 0]
     assert table["slurm_job_id"] == [job, job, again]
     assert table["tasks_done"].sum() == TASKS
@@ -176,7 +160,7 @@ def test_job_end_time_stops_the_sweep_and_a_resubmission_finishes_it(slurm, jobd
     counts = status_counts(path)
     assert 0 < counts["done"] < TASKS and counts["failed"] == 0, counts
     assert_committed_rows_match(references["large"], path)
-    finished = runs(path)["finished_utc"][0]
+    finished = runs_table(path, check_counts=True)["finished_utc"][0]
     end_utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.mktime(time.strptime(end, "%Y-%m-%dT%H:%M:%S"))))
     assert finished <= end_utc, (finished, end_utc)  # ISO 8601 strings in UTC compare as times
 
@@ -185,7 +169,7 @@ def test_job_end_time_stops_the_sweep_and_a_resubmission_finishes_it(slurm, jobd
     record = slurm.wait_final(again, timeout=180)
     assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), output(jobdir, f"limit-{again}.out")
     assert_same_results(references["large"], path)
-    assert runs(path)["exit_code"].tolist() == [75, 0]
+    assert runs_table(path, check_counts=True)["exit_code"].tolist() == [75, 0]
     print(f"end time: {time.monotonic() - start:.1f} s")
 
 
