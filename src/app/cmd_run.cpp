@@ -79,7 +79,7 @@ po::options_description run_options() {
       "counts); no task is started that is predicted not to finish, and a task still running at "
       "the limit is abandoned")("grace", po::value<double>()->default_value(30),
                                 "seconds: after SIGTERM/SIGUSR1, tasks predicted to need more than "
-                                "this are abandoned, the rest finish; then exit 75")(
+                                "this are abandoned, the rest may finish within it; then exit 75")(
       "commit-every", po::value<double>()->default_value(1),
       "seconds: a rank commits its finished tasks at least this often (and before a task "
       "predicted to take longer); a kill -9 loses at most this much of a rank's finished work. "

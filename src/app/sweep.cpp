@@ -1,8 +1,10 @@
 #include "sweep.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 
 #include "nnsweep/core/error.hpp"
 
@@ -166,6 +168,10 @@ UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pa
         injected_failures_.push_back(static_cast<std::size_t>(task));
     }
   }
+  if (const char* delay = std::getenv("NNSWEEP_TASK_DELAY")) {
+    double seconds = 0;
+    if (parse_double(delay, seconds) && seconds > 0) injected_delay_s_ = seconds;
+  }
 }
 
 const UnitRunner::Cell& UnitRunner::cell_of(std::size_t cell, const config::ParamSet& params) {
@@ -183,6 +189,18 @@ const UnitRunner::Cell& UnitRunner::cell_of(std::size_t cell, const config::Para
   return cells_.emplace(cell, std::move(entry)).first->second;
 }
 
+bool UnitRunner::wait_injected_delay(std::size_t tasks, const std::atomic<bool>& cancel) const {
+  if (injected_delay_s_ <= 0) return true;
+  // Short steps, stopping when cancelled: the delay is abandoned as a long kernel's work would be.
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration<double>(injected_delay_s_ * static_cast<double>(tasks));
+  while (std::chrono::steady_clock::now() < end) {
+    if (cancel.load(std::memory_order_relaxed)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit,
                                                      const std::atomic<bool>& cancel) {
   const auto& table = *sweep_.table;
@@ -198,16 +216,21 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
   const auto params = table.params(unit.first);
   std::vector<experiments::TaskResult> results;
   std::string kernel_error;  // the kernel threw or broke its contract: every task failed
-  try {
-    experiments::RunOptions options;
-    options.pack = pack_;
-    options.cancel = &cancel;
-    results = experiment.run(params, replicas, options);
-    if (results.size() != unit.count)
-      kernel_error = cat("internal: the kernel returned ", results.size(), " results for ",
-                         unit.count, " tasks");
-  } catch (const std::exception& e) {
-    kernel_error = e.what();
+  if (wait_injected_delay(unit.count, cancel)) {
+    try {
+      experiments::RunOptions options;
+      options.pack = pack_;
+      options.cancel = &cancel;
+      results = experiment.run(params, replicas, options);
+      if (results.size() != unit.count)
+        kernel_error = cat("internal: the kernel returned ", results.size(), " results for ",
+                           unit.count, " tasks");
+    } catch (const std::exception& e) {
+      kernel_error = e.what();
+    }
+  } else {
+    results.assign(unit.count, {});
+    for (auto& r : results) r.status = grid::TaskStatus::pending;  // abandoned, as by a kernel
   }
   if (!kernel_error.empty()) {
     results.assign(unit.count, {});

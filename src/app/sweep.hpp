@@ -55,7 +55,9 @@ std::vector<bool> shard_tasks(const Sweep& sweep, std::size_t index, std::size_t
 // Runs a unit: the kernel on its replicas, theory and the cell's columns once per cell (cached),
 // values laid out in the file's column order. Kernel exceptions become failed records (measured
 // values NaN, theory kept); they never escape. For tests, the environment variable
-// NNSWEEP_FAIL_TASKS=3,7 makes those tasks fail as if their kernel threw.
+// NNSWEEP_FAIL_TASKS=3,7 makes those tasks fail as if their kernel threw, and
+// NNSWEEP_TASK_DELAY=0.3 makes every task take 0.3 s longer (a cancellable sleep before the kernel,
+// results unchanged), so a signal or time limit in a fault test surely finds work left.
 class UnitRunner {
  public:
   UnitRunner(const Sweep& sweep, std::size_t pack);
@@ -73,8 +75,11 @@ class UnitRunner {
   std::size_t pack_;
   std::size_t values_per_record_ = 0;
   std::size_t theory_columns_ = 0;
-  std::map<std::size_t, Cell> cells_;           // at most 64
+  std::map<std::size_t, Cell> cells_;  // at most 64
+  // false: cancelled during the delay, so the unit's tasks are abandoned (pending).
+  bool wait_injected_delay(std::size_t tasks, const std::atomic<bool>& cancel) const;
   std::vector<std::size_t> injected_failures_;  // NNSWEEP_FAIL_TASKS: fault injection for tests
+  double injected_delay_s_ = 0;                 // NNSWEEP_TASK_DELAY: seconds per task, for tests
 };
 
 // Commits records to the results file: drops pending ones, stamps the run index and counts the

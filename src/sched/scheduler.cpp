@@ -101,9 +101,10 @@ Counts count(const std::vector<grid::TaskRecord>& records) {
   return c;
 }
 
-// Watches the unit a rank is computing and abandons it (sets cancel) when a stop request
-// came and it is predicted to need more than the grace period, at a second stop request, or
-// at the time limit. Kernels poll the flag between packs; MPI is never touched here.
+// Watches the unit a rank is computing and abandons it (sets cancel) after a stop request: at once
+// if it is predicted to need more than the grace period, else when the grace period has passed
+// (a prediction can be wrong, and the batch system's kill follows), at a second stop request,
+// or at the time limit. Kernels poll the flag between packs; MPI is never touched here.
 class UnitWatch {
  public:
   UnitWatch(const Options& options, Clock::time_point start)
@@ -117,16 +118,19 @@ class UnitWatch {
 
   void begin(double predicted_s) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    cancel_.store(false);
     predicted_s_ = predicted_s;
     unit_start_ = seconds_since(start_);
     running_ = true;
+    cancel_.store(false);
+    decide();  // a unit begun past the limit, or after a second request, is abandoned at once
   }
   void end() {
     const std::lock_guard<std::mutex> lock(mutex_);
     running_ = false;
   }
   const std::atomic<bool>& cancel() const { return cancel_; }
+  // Whether the time limit has passed: a rank then starts no more units of its bundle.
+  bool past_time_limit() const { return seconds_since(start_) > options_.time_limit_s; }
 
  private:
   void loop() {
@@ -134,13 +138,18 @@ class UnitWatch {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       // Under the lock: a decision about one unit never lands on the next one.
       const std::lock_guard<std::mutex> lock(mutex_);
-      if (!running_) continue;
-      const double now = seconds_since(start_);
-      const double remaining = predicted_s_ - (now - unit_start_);
-      const int stops = stop_requests();
-      if (stops >= 2 || (stops == 1 && remaining > options_.grace_s) || now > options_.time_limit_s)
-        cancel_.store(true);
+      if (running_) decide();
     }
+  }
+  // Sets cancel if the running unit is to be abandoned now. Called under the lock.
+  void decide() {
+    const double now = seconds_since(start_);
+    const double remaining = predicted_s_ - (now - unit_start_);
+    const int stops = stop_requests();
+    if (stops >= 1 && first_stop_s_ < 0) first_stop_s_ = now;
+    const bool past_grace =
+        stops >= 1 && (remaining > options_.grace_s || now - first_stop_s_ >= options_.grace_s);
+    if (stops >= 2 || past_grace || now > options_.time_limit_s) cancel_.store(true);
   }
 
   const Options& options_;
@@ -148,6 +157,7 @@ class UnitWatch {
   std::mutex mutex_;
   bool running_ = false;
   double predicted_s_ = 0, unit_start_ = 0;
+  double first_stop_s_ = -1;  // when a stop request was first seen
   std::atomic<bool> cancel_{false}, quit_{false};
   std::thread thread_;
 };
@@ -221,7 +231,7 @@ class LocalWorker {
       if (quit_) return;
       const Assigned a = inbox_.front();
       inbox_.pop_front();
-      if (stop_requests() > 0) {  // leave queued units pending
+      if (stop_requests() > 0 || watch_.past_time_limit()) {  // leave queued units pending
         inbox_.clear();
         continue;
       }
@@ -260,7 +270,7 @@ Summary run_worker(const mpi::communicator& comm, const Executor& execute, Resul
     if (bundle.empty()) break;
     Report report;
     for (const auto& a : bundle) {
-      if (stop_requests() > 0) break;  // the rest stays pending
+      if (stop_requests() > 0 || watch.past_time_limit()) break;  // the rest stays pending
       if (a.predicted_s > options.flush_seconds) sink.flush();
       Finished finished;
       auto records = execute_unit(execute, a, comm.rank(), watch, finished);

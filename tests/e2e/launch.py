@@ -77,16 +77,17 @@ class Runner:
             cmd = [shutil.which("mpirun") or "mpirun", "-n", str(ranks)] + cmd
         return cmd
 
-    def __call__(self, *args, ranks=None, timeout=300):
-        return subprocess.run(self.command(args, ranks), cwd=self.cwd, env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+    # `env`: variables added for this command only (fault injection: NNSWEEP_FAIL_TASKS, ...).
+    def __call__(self, *args, ranks=None, timeout=300, env=None):
+        return subprocess.run(self.command(args, ranks), cwd=self.cwd, env=dict(self.env, **(env or {})),
+                              capture_output=True, text=True, timeout=timeout)
 
-    def popen(self, *args, ranks=None, blocked_signals=()):
+    def popen(self, *args, ranks=None, blocked_signals=(), env=None):
         # A session of its own, so that a kill reaches mpirun and every rank at once.
         # `blocked_signals`: started with these blocked, as some launchers do (masks survive exec).
         def block():
             signal.pthread_sigmask(signal.SIG_BLOCK, blocked_signals)
-        return Job(subprocess.Popen(self.command(args, ranks), cwd=self.cwd, env=self.env,
+        return Job(subprocess.Popen(self.command(args, ranks), cwd=self.cwd, env=dict(self.env, **(env or {})),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
                                     preexec_fn=block if blocked_signals else None))
 

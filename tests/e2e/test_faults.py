@@ -32,7 +32,8 @@ n_out = 2
 seed = 0..3
 """
 TASKS = 48
-# 4 tasks of about 4 s each: 2 are in flight on 2 ranks when a signal comes.
+# 4 tasks of 4 s each (with LONG_DELAY; the kernel's own work is ~0.3 s): 2 are in flight on
+# 2 ranks when a signal comes.
 LONG_SPEC = """experiment = correlations
 sweep_seed = 5
 [params]
@@ -40,14 +41,19 @@ activation = relu
 width = 128
 depth = 8
 sampler = full_network
-samples = 16000
+samples = 2000
 seed = 0..3
 """
+LONG_DELAY = {"NNSWEEP_TASK_DELAY": "4"}
 KILL_POINTS = 20
 STARTUP_S = 0.5  # mpirun and MPI start-up before any work
 # The longest wait for a run to reach a state (a task done, its ranks up, its exit after a signal);
 # whole runs get Runner's default timeout (300 s).
 WAIT_S = 120
+# A run that a test signals or limits: every task takes 0.25 s longer (a sleep before the kernel,
+# results unchanged), so ~6 s of its work is left when the test acts, however slow or fast the
+# machine and however late the test's poll; resumes run at full speed.
+SLOW = {"NNSWEEP_TASK_DELAY": "0.25"}
 
 
 @pytest.fixture(scope="module")
@@ -175,11 +181,7 @@ def test_signal_drains_and_resume_completes(nnsweep, reference, sig, target):
     reference_path, _ = reference
     spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "drained.h5")
-    # Every finished task is committed at once, so the signal follows the first one closely and
-    # most of the ~2 s of work is still to be handed out (with the default 1 s batching the first
-    # commit comes about halfway, and a slow poll can then miss the run altogether).
-    process = nnsweep.popen("run", spec, "--out", out, "--commit-every", "0", "--progress", "none",
-                            ranks=2)
+    process = nnsweep.popen("run", spec, "--out", out, "--progress", "none", ranks=2, env=SLOW)
     try:
         def some_done():
             counts = live_counts(nnsweep, out) if os.path.exists(out) else None
@@ -218,7 +220,7 @@ def test_a_blocked_stop_signal_still_drains(nnsweep):
     wait in the mask for ever): the run unblocks them, so SIGTERM still drains it, exit 75."""
     spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "blocked.h5")
-    process = nnsweep.popen("run", spec, "--out", out, "--progress", "log",
+    process = nnsweep.popen("run", spec, "--out", out, "--progress", "log", env=SLOW,
                             blocked_signals={signal.SIGTERM, signal.SIGINT, signal.SIGUSR1})
     try:
         wait_until(lambda: any(line.startswith("progress:") for line in process.lines()), WAIT_S,
@@ -233,17 +235,18 @@ def test_a_blocked_stop_signal_still_drains(nnsweep):
 
 @pytest.mark.parametrize("case", ["grace 30", "grace 0", "second signal"])
 def test_grace_decides_what_in_flight_tasks_do(nnsweep, case):
-    """Four ~4 s tasks on 2 ranks, SIGTERM to both ranks while two are in flight: with --grace 30
+    """Four 4 s tasks on 2 ranks, SIGTERM to both ranks while two are in flight: with --grace 30
     they finish (2 done); with --grace 0, or when a second signal follows, they are abandoned:
     committed as timed_out (status 4, payload NaN), never failed; a resume then completes them,
     like the two that never started."""
     spec = nnsweep.write("long.ini", LONG_SPEC)
     out = os.path.join(nnsweep.cwd, "long.h5")
     grace = "0" if case == "grace 0" else "30"
-    process = nnsweep.popen("run", spec, "--out", out, "--grace", grace, "--progress", "log", ranks=2)
+    process = nnsweep.popen("run", spec, "--out", out, "--grace", grace, "--progress", "log", ranks=2,
+                            env=LONG_DELAY)
     try:
         # The first progress line comes as rank 0 hands out the first tasks: a second later both
-        # ranks are computing one (~4 s each, longer on a loaded machine).
+        # ranks are in one (4 s each).
         wait_until(lambda: any(line.startswith("progress:") for line in process.lines()), WAIT_S,
                    "the first progress line")
         time.sleep(1.0)
@@ -272,19 +275,19 @@ def test_grace_decides_what_in_flight_tasks_do(nnsweep, case):
         assert status_counts(out)["done"] == 4
 
 
-LIMIT_S = 1.5
+LIMIT_S = 3
 
 
 def test_time_limit_stops_in_time_and_resume_completes(nnsweep, reference):
-    """--time-limit 1.5 (counted from the command's start) on a sweep of about 2–2.5 s of work:
-    exit 75, its task phase no longer than the limit (plus the final commit), committed tasks are
-    exact; a resume finishes it equal to the reference. (A longer limit lets a fast machine finish
-    the whole sweep; a shorter one leaves a loaded machine no time for a task after start-up.)"""
+    """--time-limit 3 (counted from the command's start) on a sweep slowed to over 8 s: exit 75,
+    its task phase no longer than the limit (plus the final commit), committed tasks are exact; a
+    resume finishes it equal to the reference."""
     reference_path, _ = reference
     spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "limited.h5")
     start = time.monotonic()
-    r = nnsweep("run", spec, "--out", out, "--time-limit", str(LIMIT_S), "--progress", "none", ranks=2)
+    r = nnsweep("run", spec, "--out", out, "--time-limit", str(LIMIT_S), "--progress", "none", ranks=2,
+                env=SLOW)
     elapsed = time.monotonic() - start
     assert r.returncode == 75, r.stderr
     assert "time limit" in r.stderr
@@ -306,11 +309,12 @@ def test_second_writer_is_refused_and_kill_9_does_not_block_resume(nnsweep):
     naming the other writer and leaves the file alone; status calls the first run running. Once
     it is killed with -9 the kernel has dropped its lock: status calls it killed, and a resume
     starts at once."""
-    spec = nnsweep.write("long.ini", LONG_SPEC)  # ~16 s on 1 rank: the first run outlives the checks
+    spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "busy.h5")
-    # One rank, so that a core stays free: with both cores busy, the second run's MPI start-up
-    # (before it looks at the lock) can take many seconds.
-    process = nnsweep.popen("run", spec, "--out", out, "--progress", "none", ranks=1)
+    # Over a minute, mostly asleep: the first run outlives the checks and leaves the cores to the
+    # second runs' MPI start-up (before they look at the lock).
+    process = nnsweep.popen("run", spec, "--out", out, "--progress", "none", ranks=1,
+                            env={"NNSWEEP_TASK_DELAY": "1.5"})
     try:
         wait_until(lambda: os.path.exists(out) and live_counts(nnsweep, out), WAIT_S, "the results file")
         before = os.stat(out).st_ino
@@ -423,9 +427,7 @@ def test_failed_tasks_are_data_and_retry_failed_completes_them(nnsweep, referenc
     reference_path, _ = reference
     spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "failing.h5")
-    nnsweep.env["NNSWEEP_FAIL_TASKS"] = "3,7"
-    r = nnsweep("run", spec, "--out", out, "--progress", "none", ranks=2)
-    del nnsweep.env["NNSWEEP_FAIL_TASKS"]
+    r = nnsweep("run", spec, "--out", out, "--progress", "none", ranks=2, env={"NNSWEEP_FAIL_TASKS": "3,7"})
     assert r.returncode == 0, r.stderr  # the sweep went on: every other task is done
     assert status_counts(out) == {"pending": 0, "done": TASKS - 2, "failed": 2, "diverged": 0, "timed_out": 0}
     status, error, kappa4 = read(out, "status", "error", "kappa4")

@@ -1,7 +1,8 @@
 // The scheduler with a synthetic kernel (it waits for unit.cost milliseconds, checking the cancel
 // flag): every task runs exactly once at any rank count and in both record routes; a stop request
 // on any rank ends dispatch without losing or repeating a task; --grace 0 abandons units in
-// flight as timed_out; the time limit is kept.
+// flight as timed_out, and a unit outliving its prediction is abandoned when the grace ends; the
+// time limit is kept, also when units outlive their predictions.
 #include <boost/mpi.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
@@ -32,11 +33,15 @@ class MemorySink : public sched::ResultSink {
   std::vector<std::pair<std::size_t, std::uint8_t>> kept;
 };
 
-// A kernel that takes unit.cost milliseconds (cancellable); calls `hook` first.
-sched::Executor waiting_kernel(std::function<void(const sched::WorkUnit&)> hook = {}) {
-  return [hook](const sched::WorkUnit& unit, const std::atomic<bool>& cancel) {
+// A kernel that takes unit.cost milliseconds (times `overrun()` when given, asked as the unit
+// starts: a wrong prediction), cancellable; calls `hook` first.
+sched::Executor waiting_kernel(std::function<void(const sched::WorkUnit&)> hook = {},
+                               std::function<double()> overrun = {}) {
+  return [hook, overrun](const sched::WorkUnit& unit, const std::atomic<bool>& cancel) {
     if (hook) hook(unit);
-    const auto end = Clock::now() + std::chrono::microseconds(static_cast<long>(unit.cost * 1000));
+    const double factor = overrun ? overrun() : 1;
+    const auto end =
+        Clock::now() + std::chrono::microseconds(static_cast<long>(unit.cost * factor * 1000));
     bool cancelled = false;
     while (Clock::now() < end && !(cancelled = cancel.load()))
       std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -201,6 +206,36 @@ TEST_CASE("with --grace 0 a stop abandons the units in flight as timed_out", "[m
   CHECK(abandoned == seen.size());
 }
 
+TEST_CASE("a unit that outlives its prediction is abandoned when the grace period ends",
+          "[mpi][sched]") {
+  const mpi::communicator world;
+  sched::reset_stop_requests();
+  world.barrier();
+  MemorySink sink;
+  auto o = options();
+  o.grace_s = 0.3;
+  // Predicted 20 ms, but they take 100 times longer: every rank asks to stop as its first unit
+  // begins, when the prediction says that unit fits the grace period.
+  const auto kernel = waiting_kernel(
+      [](const sched::WorkUnit&) {
+        if (sched::stop_requests() == 0) sched::request_stop(SIGTERM);
+      },
+      [] { return 100.0; });
+  const auto start = Clock::now();
+  const auto summary = sched::run(world, units(8 * world.size(), 20), kernel, sink, o);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto seen = gather(world, sink);
+  sched::reset_stop_requests();
+  world.barrier();
+  if (world.rank() != 0) return;
+  CHECK(summary.stopped);
+  CHECK(summary.tasks_done == 0);
+  CHECK(elapsed > 0.3);  // the grace period was given
+  CHECK(elapsed < 1.5);  // and kept: not the 2 s and more the units would take
+  CHECK_FALSE(seen.empty());
+  for (const auto& [task, statuses] : seen) CHECK(statuses == std::vector<std::uint8_t>{timed_out});
+}
+
 TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sched]") {
   const mpi::communicator world;
   sched::reset_stop_requests();
@@ -224,4 +259,49 @@ TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sc
   CHECK(started.size() == summary.tasks_done);
   CHECK(seen.size() == started.size());
   for (const auto& [task, statuses] : seen) CHECK(statuses == std::vector<std::uint8_t>{done});
+}
+
+TEST_CASE("at the time limit a rank starts no more units of its bundle", "[mpi][sched]") {
+  const mpi::communicator world;
+  sched::reset_stop_requests();
+  MemorySink sink;
+  // Units of 5 ms that suddenly take 50 from 0.2 s on: the bundles then handed out (50 ms of
+  // predicted work) run ten times as long as planned, so at the limit each rank is inside one
+  // with units left.
+  std::mutex mutex;
+  std::vector<double> starts;  // seconds from the start, of every unit this rank began
+  const auto start = Clock::now();
+  const auto since_start = [start] {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const auto kernel = waiting_kernel(
+      [&](const sched::WorkUnit&) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        starts.push_back(since_start());
+      },
+      [&] { return since_start() > 0.2 ? 10.0 : 1.0; });
+  auto o = options();
+  o.time_limit_s = 0.3;
+  const auto summary = sched::run(world, units(400, 5), kernel, sink, o);
+  std::vector<std::vector<double>> all_starts;
+  mpi::gather(world, starts, all_starts, 0);
+  const auto seen = gather(world, sink);
+  if (world.rank() != 0) return;
+  CHECK(summary.time_limit_reached);
+  CHECK(summary.makespan_s < 0.3 + 0.1);
+  CHECK(summary.tasks_done > 0);
+  std::size_t started = 0;
+  for (const auto& rank : all_starts)
+    for (const double t : rank) {
+      CHECK(t < 0.3 + 0.1);  // none begun long after the limit (the scheduler's clock starts later)
+      ++started;
+    }
+  // Only the unit in flight at the limit is abandoned, one per rank at most; the rest of the
+  // bundles stay pending (not started, so not in the sink).
+  std::size_t abandoned = 0;
+  for (const auto& [task, statuses] : seen)
+    abandoned += statuses == std::vector<std::uint8_t>{timed_out} ? 1 : 0;
+  CHECK(abandoned <= static_cast<std::size_t>(world.size()));
+  CHECK(seen.size() == started);
+  CHECK(summary.tasks_done + abandoned == started);
 }

@@ -19,6 +19,9 @@ SPEC = "jobs/examples/correlations.ini"  # relative to the job's directory, as a
 TASKS = 336  # the example's 84 grid cells x 4 seeds (SMALL and LARGE set seed=0..3; the example has 8)
 SMALL = ["--set", "seed=0..3", "--set", "samples=400"]    # ~2 s at 2 ranks
 LARGE = ["--set", "seed=0..3", "--set", "samples=2000"]   # ~8 s at 2 ranks: long enough to be preempted twice
+# Jobs the tests stop: every task 30 ms longer (~5 s more at 2 ranks, numbers unchanged), so there
+# is work left when the stop comes on a machine of any speed; their resubmissions run at full speed.
+SLOW = {"NNSWEEP_TASK_DELAY": "0.03"}
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +110,7 @@ def test_preempted_sweep_requeues_itself_and_finishes(slurm, jobdir, references,
     # Commits every 0.2 s: a preemption follows the first commits closely, well before the end.
     submit = ("--ntasks=2", "--time=10", "--signal=B:USR1@30", "--output=requeue-%j.out", "jobs/sweep-requeue.sbatch",
               SPEC, "requeue.h5", *LARGE, "--commit-every", "0.2")
-    job = slurm.sbatch(*submit, cwd=jobdir, env={"NNSWEEP_MAX_RESTARTS": "1"})
+    job = slurm.sbatch(*submit, cwd=jobdir, env={"NNSWEEP_MAX_RESTARTS": "1", **SLOW})
 
     preempt(slurm, nnsweep, job, path, restarts=0, after_done=0)
     requeued(slurm, job, 1)
@@ -150,7 +153,7 @@ def test_job_end_time_stops_the_sweep_and_a_resubmission_finishes_it(slurm, jobd
     bin_ = slurm.env["NNSWEEP"]
     wrap = (f"scontrol update JobId=$SLURM_JOB_ID EndTime=now+5 && scontrol show job -o $SLURM_JOB_ID && "
             f"srun {bin_} run {SPEC} --out limit.h5 --resume --progress log {' '.join(LARGE)}")
-    job = slurm.sbatch("--ntasks=2", "--time=5", "--output=limit-%j.out", f"--wrap={wrap}", cwd=jobdir)
+    job = slurm.sbatch("--ntasks=2", "--time=5", "--output=limit-%j.out", f"--wrap={wrap}", cwd=jobdir, env=SLOW)
     record = slurm.wait_final(job, timeout=120)
     log = output(jobdir, f"limit-{job}.out")
     assert (record["JobState"], record["ExitCode"]) == ("FAILED", "75:0"), log
