@@ -330,6 +330,7 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
 
   int run_index = -1;
   std::vector<sched::WorkUnit> units;
+  std::size_t failed_kept = 0;  // failed tasks a plain resume leaves alone
   on_root(world, [&] {
     run_index = file->begin_run({utc_now(), hostname(), provenance.slurm_job_id,
                                  provenance.command_line, io_mode, world.size()});
@@ -341,6 +342,7 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
       const bool todo = s == grid::TaskStatus::pending || s == grid::TaskStatus::timed_out ||
                         (retry_failed && s == grid::TaskStatus::failed);
       pending[t] = todo && in_shard[t];
+      failed_kept += !retry_failed && s == grid::TaskStatus::failed && in_shard[t] ? 1 : 0;
     }
     units = work_units(sweep, pending);
   });
@@ -355,7 +357,7 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   options.time_limit_s =
       time_limit - std::chrono::duration<double>(Clock::now() - launched).count();
   options.grace_s = grace;
-  options.progress = progress;
+  options.progress = units.empty() ? sched::ProgressStyle::none : progress;  // units: rank 0's
   FileSink sink(file.get(), run_index, options);
   const auto summary = sched::run(world, std::move(units), std::ref(runner), sink, options);
 
@@ -377,9 +379,16 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   });
   if (file) file->close();  // collective in parallel mode
   mpi::broadcast(world, code, 0);
-  if (world.rank() == 0)
+  if (world.rank() == 0 && summary.tasks_total == 0 && !summary.stopped) {
+    std::fprintf(stderr, "nnsweep: %s: nothing to do, every task%s is committed%s\n", out.c_str(),
+                 shard.second > 1 ? " of this shard" : "",
+                 failed_kept > 0
+                     ? cat(" (", failed_kept, " failed: rerun them with --retry-failed)").c_str()
+                     : "");
+  } else if (world.rank() == 0) {
     print_summary(summary, out, world.size(),
                   cat("nnsweep run ", spec_path, " --out ", out, " --resume"));
+  }
   return code;
 }
 

@@ -443,6 +443,7 @@ def test_failed_tasks_are_data_and_retry_failed_completes_them(nnsweep, referenc
 
     r = nnsweep("run", spec, "--out", out, "--resume", "--progress", "none", ranks=2)
     assert r.returncode == 0 and status_counts(out)["failed"] == 2  # a plain resume keeps failures
+    assert "nothing to do, every task is committed (2 failed: rerun them with --retry-failed)" in r.stderr, r.stderr
     r = nnsweep("run", spec, "--out", out, "--resume", "--retry-failed", "--progress", "none", ranks=2)
     assert r.returncode == 0, r.stderr
     assert_same_results(reference_path, out)  # error texts cleared, values exact
