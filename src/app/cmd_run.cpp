@@ -357,7 +357,8 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   options.time_limit_s =
       time_limit - std::chrono::duration<double>(Clock::now() - launched).count();
   options.grace_s = grace;
-  options.progress = units.empty() ? sched::ProgressStyle::none : progress;  // units: rank 0's
+  // Nothing to run: no progress lines (only rank 0 holds the units, and only it prints them).
+  options.progress = units.empty() ? sched::ProgressStyle::none : progress;
   FileSink sink(file.get(), run_index, options);
   const auto summary = sched::run(world, std::move(units), std::ref(runner), sink, options);
 
@@ -379,16 +380,16 @@ int run(const mpi::communicator& world, int argc, char** argv, Clock::time_point
   });
   if (file) file->close();  // collective in parallel mode
   mpi::broadcast(world, code, 0);
-  if (world.rank() == 0 && summary.tasks_total == 0 && !summary.stopped) {
+  if (world.rank() != 0) return code;
+  if (summary.tasks_total == 0 && !summary.stopped)
     std::fprintf(stderr, "nnsweep: %s: nothing to do, every task%s is committed%s\n", out.c_str(),
                  shard.second > 1 ? " of this shard" : "",
                  failed_kept > 0
                      ? cat(" (", failed_kept, " failed: rerun them with --retry-failed)").c_str()
                      : "");
-  } else if (world.rank() == 0) {
+  else
     print_summary(summary, out, world.size(),
                   cat("nnsweep run ", spec_path, " --out ", out, " --resume"));
-  }
   return code;
 }
 

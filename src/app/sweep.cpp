@@ -229,16 +229,10 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
       kernel_error = e.what();
     }
   } else {
-    results.assign(unit.count, {});
-    for (auto& r : results) r.status = grid::TaskStatus::pending;  // abandoned, as by a kernel
+    results.assign(unit.count, {grid::TaskStatus::pending, "", {}});  // abandoned, as by a kernel
   }
-  if (!kernel_error.empty()) {
-    results.assign(unit.count, {});
-    for (auto& r : results) {
-      r.status = grid::TaskStatus::failed;
-      r.error = kernel_error;
-    }
-  }
+  if (!kernel_error.empty())
+    results.assign(unit.count, {grid::TaskStatus::failed, kernel_error, {}});
   const Cell& cell = cell_of(table.cell_of(unit.first), params);
   const auto& theory = cell.theory;
   for (std::size_t i = 0; i < unit.count; ++i) {

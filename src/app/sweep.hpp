@@ -71,13 +71,14 @@ class UnitRunner {
     std::vector<experiments::Column> columns;
   };
   const Cell& cell_of(std::size_t cell, const config::ParamSet& params);
+  // NNSWEEP_TASK_DELAY's wait for `tasks` tasks; false: cancelled during it, so the unit's tasks
+  // are abandoned (pending).
+  bool wait_injected_delay(std::size_t tasks, const std::atomic<bool>& cancel) const;
   const Sweep& sweep_;
   std::size_t pack_;
   std::size_t values_per_record_ = 0;
   std::size_t theory_columns_ = 0;
-  std::map<std::size_t, Cell> cells_;  // at most 64
-  // false: cancelled during the delay, so the unit's tasks are abandoned (pending).
-  bool wait_injected_delay(std::size_t tasks, const std::atomic<bool>& cancel) const;
+  std::map<std::size_t, Cell> cells_;           // at most 64
   std::vector<std::size_t> injected_failures_;  // NNSWEEP_FAIL_TASKS: fault injection for tests
   double injected_delay_s_ = 0;                 // NNSWEEP_TASK_DELAY: seconds per task, for tests
 };

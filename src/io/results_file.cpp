@@ -196,9 +196,10 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
     required.push_back(std::string(layout::runs_group) + "/" + c.name);
   impl_->parameters = split(h5::read_attribute(root, "parameters", path), ',');
   required.insert(required.end(), impl_->parameters.begin(), impl_->parameters.end());
-  const std::string result_names = h5::read_attribute(root, "results", path);
-  if (!result_names.empty())
-    for (const auto& name : split(result_names, ',')) required.push_back(name);
+  const std::string results_attribute = h5::read_attribute(root, "results", path);
+  const auto result_names =
+      results_attribute.empty() ? std::vector<std::string>{} : split(results_attribute, ',');
+  required.insert(required.end(), result_names.begin(), result_names.end());
   for (const auto& name : required) {
     const bool group_ok =
         name.find('/') == std::string::npos || H5Lexists(root, layout::runs_group, H5P_DEFAULT) > 0;
@@ -207,8 +208,7 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
           cat(path, ": incomplete results file (no dataset '", name,
               "') — it was not written by nnsweep, or was damaged; start over with --force"));
   }
-  for (const auto& name :
-       result_names.empty() ? std::vector<std::string>{} : split(result_names, ',')) {
+  for (const auto& name : result_names) {
     impl_->offsets.push_back(impl_->values_per_record);
     impl_->results.push_back(impl_->read_spec(name));
     impl_->values_per_record += std::max<std::size_t>(1, impl_->results.back().length);

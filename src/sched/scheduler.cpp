@@ -149,7 +149,7 @@ class UnitWatch {
     if (stops >= 1 && first_stop_s_ < 0) first_stop_s_ = now;
     const bool past_grace =
         stops >= 1 && (remaining > options_.grace_s || now - first_stop_s_ >= options_.grace_s);
-    if (stops >= 2 || past_grace || now > options_.time_limit_s) cancel_.store(true);
+    if (stops >= 2 || past_grace || past_time_limit()) cancel_.store(true);
   }
 
   const Options& options_;

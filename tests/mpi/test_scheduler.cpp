@@ -115,6 +115,19 @@ std::map<std::size_t, std::vector<std::uint8_t>> gather(const mpi::communicator&
 constexpr auto done = static_cast<std::uint8_t>(grid::TaskStatus::done);
 constexpr auto timed_out = static_cast<std::uint8_t>(grid::TaskStatus::timed_out);
 
+// Tasks committed exactly once, with `status`.
+std::size_t count_once(const std::map<std::size_t, std::vector<std::uint8_t>>& seen,
+                       std::uint8_t status) {
+  std::size_t n = 0;
+  for (const auto& [task, statuses] : seen) n += statuses == std::vector<std::uint8_t>{status};
+  return n;
+}
+
+// A hook that asks to stop (as if SIGTERM came) as the first unit on any rank begins.
+void stop_at_first_unit(const sched::WorkUnit&) {
+  if (sched::stop_requests() == 0) sched::request_stop(SIGTERM);
+}
+
 }  // namespace
 
 TEST_CASE("every task runs exactly once, whichever rank keeps the records", "[mpi][sched]") {
@@ -138,10 +151,7 @@ TEST_CASE("every task runs exactly once, whichever rank keeps the records", "[mp
     CHECK_FALSE(summary.stopped);
     CHECK(summary.busy_s.size() == static_cast<std::size_t>(world.size()));
     CHECK(seen.size() == 360);
-    std::size_t once = 0;
-    for (const auto& [task, statuses] : seen)
-      once += statuses == std::vector<std::uint8_t>{done} ? 1 : 0;
-    CHECK(once == 360);
+    CHECK(count_once(seen, done) == 360);
     if (to_root) CHECK(sink.kept.size() == 360);  // all of them reached rank 0's sink
   }
 }
@@ -171,12 +181,7 @@ TEST_CASE("a stop request on one rank ends dispatch; nothing is lost or repeated
   CHECK(each_once(started));
   CHECK(started.size() == summary.tasks_done);
   CHECK(seen.size() == started.size());
-  std::size_t done_once = 0;
-  for (const auto& [task, statuses] : seen) {
-    CHECK(statuses.size() == 1);
-    done_once += statuses.front() == done ? 1 : 0;
-  }
-  CHECK(done_once == summary.tasks_done);
+  CHECK(count_once(seen, done) == summary.tasks_done);
 }
 
 TEST_CASE("with --grace 0 a stop abandons the units in flight as timed_out", "[mpi][sched]") {
@@ -187,9 +192,7 @@ TEST_CASE("with --grace 0 a stop abandons the units in flight as timed_out", "[m
   auto o = options();
   o.grace_s = 0;
   // Long units (300 ms): every rank asks to stop as its first unit begins.
-  const auto kernel = waiting_kernel([](const sched::WorkUnit&) {
-    if (sched::stop_requests() == 0) sched::request_stop(SIGTERM);
-  });
+  const auto kernel = waiting_kernel(stop_at_first_unit);
   const auto start = Clock::now();
   const auto summary = sched::run(world, units(8 * world.size(), 300), kernel, sink, o);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -199,11 +202,8 @@ TEST_CASE("with --grace 0 a stop abandons the units in flight as timed_out", "[m
   if (world.rank() != 0) return;
   CHECK(summary.tasks_done == 0);
   CHECK(elapsed < 0.25);  // abandoned at once, not after 300 ms
-  std::size_t abandoned = 0;
-  for (const auto& [task, statuses] : seen)
-    abandoned += statuses == std::vector<std::uint8_t>{timed_out} ? 1 : 0;
-  CHECK(abandoned >= 1);
-  CHECK(abandoned == seen.size());
+  CHECK_FALSE(seen.empty());
+  CHECK(count_once(seen, timed_out) == seen.size());
 }
 
 TEST_CASE("a unit that outlives its prediction is abandoned when the grace period ends",
@@ -216,11 +216,7 @@ TEST_CASE("a unit that outlives its prediction is abandoned when the grace perio
   o.grace_s = 0.3;
   // Predicted 20 ms, but they take 100 times longer: every rank asks to stop as its first unit
   // begins, when the prediction says that unit fits the grace period.
-  const auto kernel = waiting_kernel(
-      [](const sched::WorkUnit&) {
-        if (sched::stop_requests() == 0) sched::request_stop(SIGTERM);
-      },
-      [] { return 100.0; });
+  const auto kernel = waiting_kernel(stop_at_first_unit, [] { return 100.0; });
   const auto start = Clock::now();
   const auto summary = sched::run(world, units(8 * world.size(), 20), kernel, sink, o);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -233,7 +229,7 @@ TEST_CASE("a unit that outlives its prediction is abandoned when the grace perio
   CHECK(elapsed > 0.3);  // the grace period was given
   CHECK(elapsed < 1.5);  // and kept: not the 2 s and more the units would take
   CHECK_FALSE(seen.empty());
-  for (const auto& [task, statuses] : seen) CHECK(statuses == std::vector<std::uint8_t>{timed_out});
+  CHECK(count_once(seen, timed_out) == seen.size());
 }
 
 TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sched]") {
@@ -258,7 +254,7 @@ TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sc
   CHECK(each_once(started));
   CHECK(started.size() == summary.tasks_done);
   CHECK(seen.size() == started.size());
-  for (const auto& [task, statuses] : seen) CHECK(statuses == std::vector<std::uint8_t>{done});
+  CHECK(count_once(seen, done) == seen.size());
 }
 
 TEST_CASE("at the time limit a rank starts no more units of its bundle", "[mpi][sched]") {
@@ -298,9 +294,7 @@ TEST_CASE("at the time limit a rank starts no more units of its bundle", "[mpi][
     }
   // Only the unit in flight at the limit is abandoned, one per rank at most; the rest of the
   // bundles stay pending (not started, so not in the sink).
-  std::size_t abandoned = 0;
-  for (const auto& [task, statuses] : seen)
-    abandoned += statuses == std::vector<std::uint8_t>{timed_out} ? 1 : 0;
+  const std::size_t abandoned = count_once(seen, timed_out);
   CHECK(abandoned <= static_cast<std::size_t>(world.size()));
   CHECK(seen.size() == started);
   CHECK(summary.tasks_done + abandoned == started);
