@@ -73,4 +73,8 @@ double derivative(const Activation& a, double x) {
   return dispatch(a, [&](auto f) { return decltype(f)::derivative(x, a.alpha); });
 }
 
+double second_derivative(const Activation& a, double x) {
+  return dispatch(a, [&](auto f) { return decltype(f)::second_derivative(x, a.alpha); });
+}
+
 }  // namespace nnsweep::nn

@@ -36,8 +36,11 @@ double negative_slope(const Activation& a);
 
 namespace act {
 
-// Every functor: value(x, α), derivative(x, α). At the kink, σ'(0) is the left derivative:
-// 0 for relu, α for leaky_relu (a measure-zero choice; tests/unit/nn pins it).
+// Every functor: value(x, α), derivative(x, α), second_derivative(x, α). At the kink, σ'(0) is
+// the left derivative: 0 for relu, α for leaky_relu (a measure-zero choice; tests/unit/nn pins
+// it). The piecewise-linear ones have σ'' = 0 everywhere, the kink included: the Dirac mass of
+// σ'' at 0 is dropped, so Hessians are those of the linear piece each pre-activation lies on
+// (exact away from the measure-zero set where some pre-activation is exactly 0).
 struct Identity {
   template <typename T>
   static T value(T x, T) {
@@ -46,6 +49,10 @@ struct Identity {
   template <typename T>
   static T derivative(T, T) {
     return T(1);
+  }
+  template <typename T>
+  static T second_derivative(T, T) {
+    return T(0);
   }
 };
 struct Relu {
@@ -57,6 +64,10 @@ struct Relu {
   static T derivative(T x, T) {
     return x > T(0) ? T(1) : T(0);
   }
+  template <typename T>
+  static T second_derivative(T, T) {
+    return T(0);
+  }
 };
 struct LeakyRelu {
   template <typename T>
@@ -66,6 +77,10 @@ struct LeakyRelu {
   template <typename T>
   static T derivative(T x, T alpha) {
     return x > T(0) ? T(1) : alpha;
+  }
+  template <typename T>
+  static T second_derivative(T, T) {
+    return T(0);
   }
 };
 struct Tanh {
@@ -78,6 +93,11 @@ struct Tanh {
     const T t = fastmath::tanh(x);
     return T(1) - t * t;
   }
+  template <typename T>
+  static T second_derivative(T x, T) {
+    const T t = fastmath::tanh(x);
+    return T(-2) * t * (T(1) - t * t);
+  }
 };
 struct Softplus {
   template <typename T>
@@ -87,6 +107,11 @@ struct Softplus {
   template <typename T>
   static T derivative(T x, T) {
     return fastmath::sigmoid(x);
+  }
+  template <typename T>
+  static T second_derivative(T x, T) {
+    const T s = fastmath::sigmoid(x);
+    return s * (T(1) - s);
   }
 };
 struct Sigmoid {
@@ -99,6 +124,11 @@ struct Sigmoid {
     const T s = fastmath::sigmoid(x);
     return s * (T(1) - s);
   }
+  template <typename T>
+  static T second_derivative(T x, T) {
+    const T s = fastmath::sigmoid(x);
+    return s * (T(1) - s) * (T(1) - T(2) * s);
+  }
 };
 struct Erf {
   template <typename T>
@@ -108,6 +138,10 @@ struct Erf {
   template <typename T>
   static T derivative(T x, T) {
     return T(1.1283791670955126) * fastmath::exp(-x * x);  // 2/√π e^{−x²}
+  }
+  template <typename T>
+  static T second_derivative(T x, T) {
+    return T(-2.2567583341910252) * x * fastmath::exp(-x * x);  // −2x·2/√π e^{−x²}
   }
 };
 struct Gelu {  // x Φ(x)
@@ -120,6 +154,10 @@ struct Gelu {  // x Φ(x)
     const T cdf = T(0.5) * (T(1) + std::erf(x * T(0.7071067811865476)));
     return cdf + x * T(0.3989422804014327) * fastmath::exp(T(-0.5) * x * x);
   }
+  template <typename T>
+  static T second_derivative(T x, T) {
+    return T(0.3989422804014327) * fastmath::exp(T(-0.5) * x * x) * (T(2) - x * x);  // φ(2 − x²)
+  }
 };
 struct G {  // sigmoid(4x) + softplus(x): neither odd nor even-plus-linear, g(0) ≠ 0
   template <typename T>
@@ -130,6 +168,11 @@ struct G {  // sigmoid(4x) + softplus(x): neither odd nor even-plus-linear, g(0)
   static T derivative(T x, T) {
     const T s4 = fastmath::sigmoid(T(4) * x);
     return T(4) * s4 * (T(1) - s4) + fastmath::sigmoid(x);
+  }
+  template <typename T>
+  static T second_derivative(T x, T) {
+    const T s4 = fastmath::sigmoid(T(4) * x), s = fastmath::sigmoid(x);
+    return T(16) * s4 * (T(1) - s4) * (T(1) - T(2) * s4) + s * (T(1) - s);
   }
 };
 
@@ -164,5 +207,6 @@ decltype(auto) dispatch(const Activation& a, Fn&& fn) {
 // Scalar (double) evaluation, for theory columns and tests.
 double value(const Activation& a, double x);
 double derivative(const Activation& a, double x);
+double second_derivative(const Activation& a, double x);
 
 }  // namespace nnsweep::nn
