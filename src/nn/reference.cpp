@@ -108,7 +108,7 @@ class Pass {
 
   ConstRowMap weights(int l) const {
     const auto ul = static_cast<std::size_t>(l);
-    return ConstRowMap(theta_.data() + layout_.weights[ul], net_.layers[ul].width, net_.fan_in(l));
+    return {theta_.data() + layout_.weights[ul], net_.layers[ul].width, net_.fan_in(l)};
   }
   Index free_of(std::size_t layout_index) const { return free_of_[layout_index]; }
 

@@ -157,7 +157,7 @@ double lambda_max(const VectorXd& x, const VectorXd& y) {
 double tv_objective(const VectorXd& x, const VectorXd& y, double lambda, const VectorXd& z) {
   check_data(x, y);
   NNSWEEP_CHECK(z.size() == y.size(), "fitted values of size ", z.size(), " — need ", y.size());
-  const double n = static_cast<double>(y.size());
+  const auto n = static_cast<double>(y.size());
   const double penalty = x.size() < 3 ? 0.0 : slope_changes(x, z).lpNorm<1>();
   return (z - y).squaredNorm() / n + lambda * penalty;
 }
@@ -287,7 +287,7 @@ TvRegression finish(const VectorXd& x, const VectorXd& y, double lambda, const M
   out.slope_changes = dz;
   for (Index j = 0; j < d.rows(); ++j)
     if (box.state[static_cast<std::size_t>(j)] == 0) out.slope_changes[j] = 0;
-  const double n = static_cast<double>(y.size());
+  const auto n = static_cast<double>(y.size());
   out.objective = (out.z - y).squaredNorm() / n + lambda * out.slope_changes.lpNorm<1>();
   // Weak duality: J(z) >= J* >= (‖y‖² − ‖y − w‖²)/N = (2yᵀw − ‖w‖²)/N, w = cDᵀu, for every z
   // and every ‖u‖∞ <= 1 (the second form does not cancel when w is small).

@@ -22,7 +22,7 @@ using nn_test::same_samples;
 namespace {
 
 using PackD = nn::Pack<double>;
-constexpr int LD = PackD::lanes;
+constexpr int lanes = PackD::lanes;
 
 nn::Samples lane_samples(PackD& pack, int lane) {
   const nn::NetworkSpec& net = pack.spec().network;
@@ -143,21 +143,21 @@ TEST_CASE("the packed engine's loss and gradient equal the reference model to ro
   int replica = 0;
   for (Case& c : cases) {
     PackD pack(c.spec, c.n);
-    for (int lane = 0; lane < LD; ++lane)
+    for (int lane = 0; lane < lanes; ++lane)
       fill_lane(pack, lane, static_cast<std::uint64_t>(++replica));
-    const std::vector<std::int32_t> samples = same_samples<LD>(c.n);
-    double loss[LD];
+    const std::vector<std::int32_t> samples = same_samples<lanes>(c.n);
+    double loss[lanes];
     pack.loss(samples.data(), c.n, loss);
-    std::vector<double> grad(pack.layout().size * LD);
+    std::vector<double> grad(pack.layout().size * lanes);
     pack.gradient(samples.data(), c.n, grad.data());
     const nn::ReferenceModel model(c.spec.network, c.spec.loss);
-    for (int lane = 0; lane < LD; ++lane) {
+    for (int lane = 0; lane < lanes; ++lane) {
       const nn::Samples data = lane_samples(pack, lane);
       const Eigen::VectorXd theta = lane_theta(pack, lane);
       const nn::ReferenceModel::Evaluation e = model.evaluate(theta, data);
       Eigen::VectorXd engine(theta.size());
       for (Eigen::Index q = 0; q < theta.size(); ++q)
-        engine[q] = grad[static_cast<std::size_t>(q) * LD + lane];
+        engine[q] = grad[static_cast<std::size_t>(q) * lanes + lane];
       const double g_scale = e.gradient.lpNorm<Eigen::Infinity>();
       INFO(describe(c.spec) << " lane " << lane << ": loss engine " << loss[lane] << " reference "
                             << e.value << ", max gradient difference "
@@ -172,12 +172,12 @@ TEST_CASE("the packed engine's loss and gradient equal the reference model to ro
           for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
             CHECK(e.gradient[static_cast<Eigen::Index>(q)] == 0);
       // Outputs against Pack::forward.
-      std::vector<double> x(static_cast<std::size_t>(c.n * c.spec.network.input) * LD),
-          out(static_cast<std::size_t>(c.n * c.spec.network.output()) * LD);
+      std::vector<double> x(static_cast<std::size_t>(c.n * c.spec.network.input) * lanes),
+          out(static_cast<std::size_t>(c.n * c.spec.network.output()) * lanes);
       for (int s = 0; s < c.n; ++s)
         for (int j = 0; j < c.spec.network.input; ++j)
-          for (int l = 0; l < LD; ++l)
-            x[(static_cast<std::size_t>(s * c.spec.network.input + j)) * LD + l] = data.x(s, j);
+          for (int l = 0; l < lanes; ++l)
+            x[(static_cast<std::size_t>(s * c.spec.network.input + j)) * lanes + l] = data.x(s, j);
       pack.forward(x.data(), c.n, out.data());
       const Eigen::MatrixXd f = model.outputs(theta, data.x);
       double worst = 0;
@@ -186,7 +186,7 @@ TEST_CASE("the packed engine's loss and gradient equal the reference model to ro
           worst = std::max(
               worst,
               std::fabs(
-                  out[(static_cast<std::size_t>(s * c.spec.network.output() + o)) * LD + lane] -
+                  out[(static_cast<std::size_t>(s * c.spec.network.output() + o)) * lanes + lane] -
                   f(s, o)) /
                   (1 + std::fabs(f(s, o))));
       CHECK(worst <= 1e-13);
@@ -207,7 +207,7 @@ TEST_CASE("gradient and exact Hessian match central finite differences; the Hess
           const int outputs = loss == LossKind::mse ? 2 : 1;
           nn::TrainSpec spec = make_spec(3, {4, 3, outputs}, activation, loss, bias, skip);
           if (configurations % 4 == 3) spec.network.layers[1].trainable = false;
-          const Problem p = make_problem(spec, 6, static_cast<std::uint64_t>(100 + configurations));
+          const Problem p = make_problem(spec, 6, 100 + static_cast<std::uint64_t>(configurations));
           ++configurations;
           INFO(describe(spec));
           // Gradient: h = 1e-5, truncation h²/6·|∂³L| ~ 2e-11·|∂³L|, rounding ~ 2ε·|L|/h =
