@@ -307,9 +307,10 @@ bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::si
   // Between evaluation epochs, the training error alone, until every live replica reached 0.
   const auto check_zero_error = [&](std::int64_t epoch) {
     bool wanted = false;
-    for (int lane = 0; lane < real; ++lane)
-      wanted = wanted ||
-               (!lane_dead(lane, epoch) && std::isnan(tracks[first + sz(lane)].zero_error_epoch));
+    for (int lane = 0; lane < real; ++lane) {
+      const bool dead = lane_dead(lane, epoch);  // every lane: see the all_dead loop below
+      wanted = wanted || (!dead && std::isnan(tracks[first + sz(lane)].zero_error_epoch));
+    }
     if (!wanted) return;
     pack.forward(pack.inputs(), n, out_train.data());
     for (int lane = 0; lane < real; ++lane) {
@@ -334,8 +335,10 @@ bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::si
     } else {
       check_zero_error(epoch);
     }
+    // lane_dead for every lane at every epoch end (not short-circuited after the first live
+    // one), so that a divergence is found, and named, in the epoch it happened in.
     bool all_dead = true;
-    for (int lane = 0; lane < real; ++lane) all_dead = all_dead && lane_dead(lane, epoch);
+    for (int lane = 0; lane < real; ++lane) all_dead = lane_dead(lane, epoch) && all_dead;
     if (all_dead) break;
   }
   return true;
