@@ -127,6 +127,21 @@ struct VecActivation<T, L, act::LeakyRelu> {
   }
 };
 
+// Leaky ReLU as max(x, αx): for 0 < α <= 1 every lane (±0, ±inf and NaN included) gets the bits
+// of VecActivation's x > 0 ? x : αx, in two operations instead of three (the fused forward
+// pass's activation is a fifth of its arithmetic).
+template <typename T, int L>
+struct LeakyMax {
+  using V = Vec<T, L>;
+  static V value(const V& x, const V& alpha) {
+    const V ax = alpha * x;
+    V r;
+#pragma GCC unroll 16
+    for (int i = 0; i < V::parts; ++i) r.v[i] = x.v[i] > ax.v[i] ? x.v[i] : ax.v[i];
+    return r;
+  }
+};
+
 // The evaluation forward pass of a last hidden layer fused with a one-unit output layer:
 // out[c] = b_out + Σ_i v_i·σ(b_i + Σ_k W[i][k]·a[c][k]) for the samples c of one column block.
 // A register tile of R hidden units × C samples is computed, activated and summed into the C
@@ -569,10 +584,16 @@ void Pack<T, L>::forward_fused(Act, int count, const T* x, T* out) {
     in = act_[sz(l) + 1].data();
   }
   const int h = depth - 2;
-  detail::fused_output<T, L, VA>(count, net.fan_in(h), net.layers[sz(h)].width, in,
-                                 params_.data() + layout_.weights[sz(h)] * L, bias_of(h),
-                                 params_.data() + layout_.weights[sz(h) + 1] * L, bias_of(h + 1),
-                                 alpha, out);
+  const auto fused = [&](auto activation) {
+    detail::fused_output<T, L, decltype(activation)>(
+        count, net.fan_in(h), net.layers[sz(h)].width, in,
+        params_.data() + layout_.weights[sz(h)] * L, bias_of(h),
+        params_.data() + layout_.weights[sz(h) + 1] * L, bias_of(h + 1), alpha, out);
+  };
+  if (std::is_same_v<Act, act::LeakyRelu> && alpha > T(0) && alpha <= T(1))
+    fused(detail::LeakyMax<T, L>{});
+  else
+    fused(VA{});
   if (net.skip)
     detail::Dense<T, L>::forward_add(params_.data() + layout_.skip_weights * L,
                                      params_.data() + layout_.skip_bias * L, x, out, net.output(),

@@ -13,6 +13,8 @@ class NormalSampler {
  public:
   explicit NormalSampler(const rng::Stream& stream) : stream_(stream) {}
   double operator()();
+  // A uniform in (0, 1) from the same stream (a pending Box–Muller spare stays pending).
+  double uniform() { return stream_.uniform(); }
 
  private:
   rng::Stream stream_;
