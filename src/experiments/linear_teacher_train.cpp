@@ -30,7 +30,7 @@ double dot(const double* a, const double* b, std::int64_t n) {
 }
 
 // Points x ~ N(0, I/d), kept when |⟨w*, x⟩| >= γ (margin > 0) or always (margin <= 0).
-void draw_points(nn::NormalSampler& normal, const std::vector<double>& teacher, double margin,
+void draw_points(nn::NormalBlockSampler& normal, const std::vector<double>& teacher, double margin,
                  std::int64_t count, std::int64_t d, std::vector<double>& x,
                  std::vector<double>* y) {
   const double sd = 1 / std::sqrt(static_cast<double>(d));
@@ -75,16 +75,17 @@ const char* metric_name(Metric metric) {
 Data make_data(const Problem& p, const Replica& replica) {
   const auto seed = static_cast<std::uint64_t>(replica.seed);
   Data data;
-  nn::NormalSampler train(rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::data));
+  nn::NormalBlockSampler train(
+      rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::data));
   data.teacher.resize(sz(p.d));
   for (double& t : data.teacher) t = train();
   const double norm = std::sqrt(dot(data.teacher.data(), data.teacher.data(), p.d));
   for (double& t : data.teacher) t /= norm;
   draw_points(train, data.teacher, p.gamma, p.n_train, p.d, data.x_train, &data.y_train);
-  nn::NormalSampler test(
+  nn::NormalBlockSampler test(
       rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::test_data));
   draw_points(test, data.teacher, p.gamma, p.n_test, p.d, data.x_test, &data.y_test);
-  nn::NormalSampler probe(
+  nn::NormalBlockSampler probe(
       rng::Stream(replica.sweep_seed, stream_key ^ 1, seed, rng::Purpose::test_data));
   draw_points(probe, data.teacher, 0, p.n_test, p.d, data.x_probe, nullptr);
   double max_norm2 = 0;
