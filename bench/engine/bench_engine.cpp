@@ -4,9 +4,10 @@
 //           layer, logistic loss, SGD with batch 1 (EXPERIMENTS.md §2);
 //   mlp64   a dense MLP step: d = h → h → h → 1, ReLU, biases, MSE, SGD, batch 32, h = 64;
 //   mlp256  the same with h = 256;
-// and the calibration of linear_teacher's nominal_flops (cost() / wall time of run() on the
-// defaults). bench/engine/torch_engine.py measures the same steps in batched PyTorch;
-// bench/engine/run.sh runs both and prints the ratios.
+// linear_teacher end to end at its defaults (lt_run; evaluation and training shares of the FMA
+// peak: lt_eval, lt_train), and the calibration of linear_teacher's nominal_flops (cost() / wall
+// time of run() on the defaults). bench/engine/torch_engine.py measures the same steps in batched
+// PyTorch; bench/engine/run.sh runs both and prints the ratios.
 //
 // Lane width: the cases run with the default lanes (nn::default_lanes, one AVX2 register) and,
 // as <case>_x2, with two registers per lane value (8 doubles, 16 floats), instantiated here from
@@ -21,7 +22,7 @@
 //   RESULT <case> <precision> <replica_steps_per_s> <gflops> <percent_of_peak>
 // Percentages refer to the nominal peak of shared/notes/PLATFORM.md (options override it); the
 // peak measured at start-up (bench/fma_peak.cpp) is printed beside it. Times are CPU times.
-// Usage: bench_engine [--quick] [--peak-double GFLOPS] [--peak-float GFLOPS]
+// Usage: bench_engine [--quick] [--run-only] [--peak-double GFLOPS] [--peak-float GFLOPS]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -34,6 +35,7 @@
 #include "../fma_peak.hpp"
 #include "nnsweep/config/param.hpp"
 #include "nnsweep/experiments/linear_teacher.hpp"
+#include "nnsweep/nn/driver.hpp"
 #include "nnsweep/nn/pack.hpp"
 #include "nnsweep/nn/random.hpp"
 #include "pack_impl.hpp"  // src/nn: instantiates the wider packs below
@@ -47,7 +49,7 @@ template class nnsweep::nn::Pack<float, 2 * nn::default_lanes<float>>;
 namespace {
 
 double peak_double = 58e9, peak_float = 116e9;  // shared/notes/PLATFORM.md, one Zen 4 core
-bool quick = false;
+bool quick = false, run_only = false;           // --run-only: the linear_teacher runs alone
 
 // CPU time of this (single-threaded) process: the machine may be shared, and CPU time counts
 // only the time the benchmark actually ran.
@@ -144,6 +146,57 @@ void mlp_step(const char* name, const char* precision, int h) {
   report(name, precision, rate, 2 * (b * (2 * p + static_cast<double>(h) * h + h) + p));
 }
 
+// linear_teacher end to end at its defaults (d = 10, 2k = 100, n = 200, 5000 test and 5000 probe
+// points, 200 epochs, 30 log points, every metric and curve), `packs` packs of replicas: tasks per
+// CPU second, and from the driver's timings the evaluation phase's and the training steps' FLOP/s.
+// Evaluation FLOPs (2 per multiply-add): the forward passes the driver ran (4kd + 4k per sample
+// and replica), and per evaluation and replica the pattern counts (2·2k·d per training point) and
+// the linear rule (2d per test and probe point); training: 4·2k·(d+1) per replica-step.
+void linear_teacher_run(const char* precision, int packs) {
+  const experiments::Experiment& e = experiments::linear_teacher_experiment();
+  std::vector<config::Value> values;
+  for (const config::ParamSpec& spec : e.schema().params())
+    values.push_back(config::parse_value(spec, spec.default_value));
+  config::ParamSet params(e.schema(), values);
+  params.set("precision", std::string(precision));
+  const experiments::linear_teacher::Problem p = experiments::linear_teacher::problem_of(params);
+  const std::size_t lanes = e.preferred_pack(params),
+                    tasks = lanes * static_cast<std::size_t>(packs);
+  std::vector<experiments::Replica> replicas;
+  for (std::size_t s = 0; s < tasks; ++s) replicas.push_back({1, s, static_cast<std::int64_t>(s)});
+  const double k = static_cast<double>(p.k), d = static_cast<double>(p.d),
+               n = static_cast<double>(p.n_train), m = static_cast<double>(p.n_test);
+  const double forward = 4 * k * d + 4 * k, per_evaluation = n * 4 * k * d + 2 * m * 2 * d,
+               per_step = 4 * 2 * k * (d + 1);
+  std::vector<double> task_rate, eval_rate, train_rate, setup_share, eval_share, train_share;
+  for (int r = 0; r < (quick ? 1 : 3); ++r) {
+    nn::RunStats stats;
+    const double t0 = now();
+    experiments::linear_teacher::train(p, replicas, {}, {}, &stats);
+    const double seconds = now() - t0;
+    task_rate.push_back(static_cast<double>(tasks) / seconds);
+    const double eval_flops =
+        static_cast<double>(stats.forward_samples) * forward +
+        static_cast<double>(stats.evaluations * static_cast<std::int64_t>(lanes)) * per_evaluation;
+    eval_rate.push_back(eval_flops / stats.evaluate_seconds);
+    train_rate.push_back(static_cast<double>(stats.replica_steps) * per_step / stats.train_seconds);
+    setup_share.push_back(stats.setup_seconds / seconds);
+    eval_share.push_back(stats.evaluate_seconds / seconds);
+    train_share.push_back(stats.train_seconds / seconds);
+  }
+  const double peak = std::strcmp(precision, "float") == 0 ? peak_float : peak_double;
+  const double rate = median(task_rate), eval = median(eval_rate), train = median(train_rate);
+  std::printf(
+      "linear_teacher run (%s, defaults, %zu tasks): %.3g tasks/s; time: evaluation %.0f%%, "
+      "training %.0f%%, data and set-up %.0f%%; evaluation %.1f GFLOP/s (%.0f%% of peak), "
+      "training steps %.1f GFLOP/s (%.0f%%)\n",
+      precision, tasks, rate, 100 * median(eval_share), 100 * median(train_share),
+      100 * median(setup_share), eval / 1e9, 100 * eval / peak, train / 1e9, 100 * train / peak);
+  std::printf("RESULT lt_run %s %.6g %.6g 0\n", precision, rate, e.cost(params) * rate / 1e9);
+  std::printf("RESULT lt_eval %s 0 %.6g %.4g\n", precision, eval / 1e9, 100 * eval / peak);
+  std::printf("RESULT lt_train %s 0 %.6g %.4g\n", precision, train / 1e9, 100 * train / peak);
+}
+
 // nominal_flops of linear_teacher: cost() of the defaults / wall time of run() per task.
 void calibrate(const char* precision) {
   const experiments::Experiment& e = experiments::linear_teacher_experiment();
@@ -177,13 +230,17 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--quick")
       quick = true;
+    else if (arg == "--run-only")
+      run_only = true;
     else if (arg == "--peak-double" && i + 1 < argc)
       peak_double = std::atof(argv[++i]) * 1e9;
     else if (arg == "--peak-float" && i + 1 < argc)
       peak_float = std::atof(argv[++i]) * 1e9;
     else {
-      std::fprintf(stderr,
-                   "usage: bench_engine [--quick] [--peak-double GFLOPS] [--peak-float GFLOPS]\n");
+      std::fprintf(
+          stderr,
+          "usage: bench_engine [--quick] [--run-only] [--peak-double GFLOPS] [--peak-float "
+          "GFLOPS]\n");
       return 2;
     }
   }
@@ -195,6 +252,11 @@ int main(int argc, char** argv) {
       measured.double_gflops, measured.float_gflops);
   std::printf("RESULT peak double %.6g %.6g 100\nRESULT peak float %.6g %.6g 100\n", 0.0,
               measured.double_gflops, 0.0, measured.float_gflops);
+  if (run_only) {
+    linear_teacher_run("double", 2);
+    linear_teacher_run("float", 2);
+    return 0;
+  }
   std::printf("%-10s %-7s %14s %10s %9s\n", "case", "type", "replica-steps/s", "GFLOP/s",
               "of peak");
   constexpr int wide_double = 2 * nn::default_lanes<double>,
@@ -211,6 +273,8 @@ int main(int argc, char** argv) {
   mlp_step<float>("mlp256", "float", 256);
   mlp_step<double, wide_double>("mlp256_x2", "double", 256);
   mlp_step<float, wide_float>("mlp256_x2", "float", 256);
+  linear_teacher_run("double", 2);
+  linear_teacher_run("float", 2);
   calibrate("double");
   calibrate("float");
   return 0;

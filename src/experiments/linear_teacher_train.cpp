@@ -1,4 +1,7 @@
-// linear_teacher: data, metrics and the packed training loop (the kernel behind run()).
+// linear_teacher: data, metrics and the kernel behind run() — the data and the model set-up of
+// one cell handed to the replica-training driver (nn/driver.hpp), and the metrics of a whole
+// pack at once (measure_lanes; `measure` is the same per replica in plain scalar code, the
+// definition the tests hold it to).
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -6,8 +9,9 @@
 
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/experiments/linear_teacher.hpp"
+#include "nnsweep/nn/driver.hpp"
+#include "nnsweep/nn/evaluate.hpp"
 #include "nnsweep/nn/loss.hpp"
-#include "nnsweep/nn/pack.hpp"
 #include "nnsweep/nn/random.hpp"
 #include "nnsweep/nn/schedule.hpp"
 
@@ -26,7 +30,7 @@ double dot(const double* a, const double* b, std::int64_t n) {
 }
 
 // Points x ~ N(0, I/d), kept when |⟨w*, x⟩| >= γ (margin > 0) or always (margin <= 0).
-void draw_points(nn::NormalSampler& normal, const std::vector<double>& teacher, double margin,
+void draw_points(nn::NormalBlockSampler& normal, const std::vector<double>& teacher, double margin,
                  std::int64_t count, std::int64_t d, std::vector<double>& x,
                  std::vector<double>* y) {
   const double sd = 1 / std::sqrt(static_cast<double>(d));
@@ -48,6 +52,16 @@ bool wrong(double y, double out) {
   return !(y * out > 0);
 }
 
+// ‖W‖₂/‖W‖_F of a row-major rows × cols matrix, from the eigenvalues of its smaller Gram matrix.
+double rank_ratio_of(const double* w, std::int64_t rows, std::int64_t cols) {
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> wm(
+      w, rows, cols);
+  const Eigen::MatrixXd gram =
+      rows < cols ? Eigen::MatrixXd(wm * wm.transpose()) : Eigen::MatrixXd(wm.transpose() * wm);
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram, Eigen::EigenvaluesOnly);
+  return std::sqrt(solver.eigenvalues().maxCoeff() / gram.trace());
+}
+
 }  // namespace
 
 const char* metric_name(Metric metric) {
@@ -61,16 +75,17 @@ const char* metric_name(Metric metric) {
 Data make_data(const Problem& p, const Replica& replica) {
   const auto seed = static_cast<std::uint64_t>(replica.seed);
   Data data;
-  nn::NormalSampler train(rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::data));
+  nn::NormalBlockSampler train(
+      rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::data));
   data.teacher.resize(sz(p.d));
   for (double& t : data.teacher) t = train();
   const double norm = std::sqrt(dot(data.teacher.data(), data.teacher.data(), p.d));
   for (double& t : data.teacher) t /= norm;
   draw_points(train, data.teacher, p.gamma, p.n_train, p.d, data.x_train, &data.y_train);
-  nn::NormalSampler test(
+  nn::NormalBlockSampler test(
       rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::test_data));
   draw_points(test, data.teacher, p.gamma, p.n_test, p.d, data.x_test, &data.y_test);
-  nn::NormalSampler probe(
+  nn::NormalBlockSampler probe(
       rng::Stream(replica.sweep_seed, stream_key ^ 1, seed, rng::Purpose::test_data));
   draw_points(probe, data.teacher, 0, p.n_test, p.d, data.x_probe, nullptr);
   double max_norm2 = 0;
@@ -178,16 +193,7 @@ void measure(const Problem& p, const Data& data, const std::vector<double>& w,
   metrics[pattern_agreement] =
       finite ? std::min(shared[0], shared[1]) / static_cast<double>(n) : nan;
   // ‖W‖₂/‖W‖_F from the smaller Gram matrix.
-  if (finite) {
-    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
-        wm(w.data(), hidden, d);
-    const Eigen::MatrixXd gram =
-        hidden < d ? Eigen::MatrixXd(wm * wm.transpose()) : Eigen::MatrixXd(wm.transpose() * wm);
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram, Eigen::EigenvaluesOnly);
-    metrics[rank_ratio] = std::sqrt(solver.eigenvalues().maxCoeff() / gram.trace());
-  } else {
-    metrics[rank_ratio] = nan;
-  }
+  metrics[rank_ratio] = finite ? rank_ratio_of(w.data(), hidden, d) : nan;
   const double* plus = mean.data();
   const double* minus = mean.data() + d;
   metrics[antipodality] =
@@ -196,197 +202,336 @@ void measure(const Problem& p, const Data& data, const std::vector<double>& w,
 
 namespace {
 
-// Per-replica record of one run.
-struct Track {
-  std::vector<double> curves;  // [metric][point]
-  double zero_error_epoch = std::numeric_limits<double>::quiet_NaN();
-  bool dead = false;
-  std::string why;
-};
-
-// Trains replicas [first, last) (at most one pack) into tracks; false when cancelled.
-template <typename T>
-bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::size_t first,
-                 std::size_t last, const RunOptions& options, const Observer& observer,
-                 std::vector<Track>& tracks) {
-  using Pack = nn::Pack<T>;
-  constexpr int L = Pack::lanes;
-  const int real = static_cast<int>(last - first);
-  const int d = static_cast<int>(p.d), hidden = static_cast<int>(2 * p.k);
-  const std::int64_t n = p.n_train, m = p.n_test;
-
+nn::TrainSpec train_spec(const Problem& p) {
   nn::TrainSpec spec;
-  spec.network.input = d;
-  spec.network.layers = {{hidden, false, true, true, false},
+  spec.network.input = static_cast<int>(p.d);
+  spec.network.layers = {{static_cast<int>(2 * p.k), false, true, true, false},
                          {1, false, p.train_second_layer, true, false}};
   spec.network.activation = nn::Activation{nn::ActivationKind::leaky_relu, p.alpha};
   spec.loss = p.loss;
   spec.optimizer.lr = p.lr;
   spec.optimizer.batch = p.batch;
-  Pack pack(spec, n);
+  return spec;
+}
 
+// w_i = σ₀/√d · z_i (the standard normals z shared by every σ₀: the pairing of V-A4), and the
+// second layer at +v for the first k units, −v for the others, v = 1/√(2k).
+nn::InitRule init_rule(const Problem& p) {
+  const double scale = p.sigma0 / std::sqrt(static_cast<double>(p.d));
+  const double v = 1 / std::sqrt(static_cast<double>(2 * p.k));
+  std::vector<double> second(sz(2 * p.k));
+  for (std::int64_t i = 0; i < 2 * p.k; ++i) second[sz(i)] = i < p.k ? v : -v;
+  return [scale, second](const nn::ParamGroup& group) {
+    return group.layer == 0 ? nn::Init::normal(scale) : nn::Init::given(second);
+  };
+}
+
+// The pack's data as the metrics read it: the real replicas' Data, the teachers [j][lane], and
+// double scratch (first-layer weights, their unit vectors, inputs for the pattern counts).
+template <int L>
+struct PackData {
   std::vector<Data> data;
-  for (int r = 0; r < real; ++r)
-    data.push_back(make_data(p, replicas[first + static_cast<std::size_t>(r)]));
-  nn::AlignedBuffer<T> x_test(sz(m) * sz(d) * L), x_probe(sz(m) * sz(d) * L);
-  const double init_scale = p.sigma0 / std::sqrt(static_cast<double>(d));
-  const double v = 1 / std::sqrt(static_cast<double>(hidden));
-  for (int lane = 0; lane < L; ++lane) {
-    const int r = lane < real ? lane : 0;  // dummy lanes repeat the first replica
-    const Data& D = data[static_cast<std::size_t>(r)];
-    const Replica& replica = replicas[first + static_cast<std::size_t>(r)];
+  nn::AlignedBuffer<double> teacher, beta, w, unit, x_train, positive;
+};
+
+// The metrics of `measure` for every lane of a pack at once: the same double operations per lane
+// in the same order (FMA chains where `measure` has them: its inner products and squared
+// distances), so the same bits; NaN lanes and non-finite groups handled by selects.
+template <typename T, int L>
+void measure_lanes(const Problem& p, PackData<L>& pd, nn::Evaluation<T, L>& e) {
+  using D = nn::Vec<double, L>;
+  using nn::select_finite;
+  using nn::select_less;
+  const std::int64_t k = p.k, hidden = 2 * p.k, n = p.n_train, m = p.n_test;
+  const int d = static_cast<int>(p.d);
+  const std::size_t lanes = L;
+  const auto at = [&](std::int64_t row, std::int64_t col) {
+    return (sz(row) * sz(d) + sz(col)) * lanes;
+  };
+  const auto store = [&](Metric q, const D& value) { value.store(e.metric(q)); };
+  const auto metric = [&](Metric q) { return D::load(e.metric(q)); };
+  const D zero = D::zero(), nan_v = D::broadcast(experiments::nan),
+          infinity = D::broadcast(std::numeric_limits<double>::infinity());
+  nn::Pack<T, L>& pack = e.pack();
+  // Losses and errors from the network outputs.
+  const T* out_train = e.train_outputs();
+  nn::eval::loss_sum<T, L>(p.loss, out_train, pack.targets(), n, 1, e.metric(train_loss));
+  nn::eval::count_misclassified<T, L>(out_train, pack.targets(), n, e.metric(train_error));
+  const D n_d = D::broadcast(static_cast<double>(n)), m_d = D::broadcast(static_cast<double>(m));
+  store(train_loss, metric(train_loss) / n_d);
+  store(train_error, metric(train_error) / n_d);
+  // First-layer weights in double.
+  const T* w_pack = pack.parameters() + pack.layout().weights[0] * lanes;
+  const double* w;
+  if constexpr (std::is_same_v<T, double>) {
+    w = w_pack;
+  } else {
+    nn::eval::widen(w_pack, sz(hidden) * sz(d) * lanes, pd.w.data());
+    w = pd.w.data();
+  }
+  // Directions: ŵ_i, alignment with the teacher, cluster centres of the unit vectors (cohesion)
+  // and of the raw vectors (spread, β, antipodality).
+  double* unit = pd.unit.data();
+  std::vector<D> centre(2 * sz(d), zero), mean(2 * sz(d), zero);
+  const D k_d = D::broadcast(static_cast<double>(k));
+  D align_sum = zero, align_least = infinity;
+  for (std::int64_t i = 0; i < hidden; ++i) {
+    const std::size_t g = i < k ? 0 : 1;
+    D norm2 = zero;
+    for (int j = 0; j < d; ++j) {
+      const D x = D::load(w + at(i, j));
+      norm2 = fma(x, x, norm2);
+    }
+    const D norm = sqrt(norm2);
+    D a = zero;
+    for (int j = 0; j < d; ++j) {
+      const D x = D::load(w + at(i, j));
+      const D u = x / norm;
+      u.store(unit + at(i, j));
+      centre[g * sz(d) + sz(j)] = centre[g * sz(d) + sz(j)] + u;
+      mean[g * sz(d) + sz(j)] = mean[g * sz(d) + sz(j)] + x / k_d;
+      a = fma(u, D::load(pd.teacher.data() + sz(j) * lanes), a);
+    }
+    if (i >= k) a = -a;
+    align_sum = align_sum + a;
+    align_least = select_less(a, align_least, a, align_least);
+  }
+  const D hidden_d = D::broadcast(static_cast<double>(hidden));
+  store(align_mean, align_sum / hidden_d);
+  store(align_min, select_finite(align_sum, align_least, nan_v));
+  D cohesion_sum = zero, cohesion_least = infinity, spread_most = zero;
+  for (std::size_t g = 0; g < 2; ++g) {
+    const D* c = centre.data() + g * sz(d);
+    const D* mu = mean.data() + g * sz(d);
+    D c2 = zero, mu2 = zero;
+    for (int j = 0; j < d; ++j) c2 = fma(c[j], c[j], c2);
+    for (int j = 0; j < d; ++j) mu2 = fma(mu[j], mu[j], mu2);
+    const D c_norm = sqrt(c2), mu_norm = sqrt(mu2);
+    for (std::int64_t i = static_cast<std::int64_t>(g) * k;
+         i < static_cast<std::int64_t>(g + 1) * k; ++i) {
+      D dot = zero, dist2 = zero;
+      for (int j = 0; j < d; ++j) dot = fma(D::load(unit + at(i, j)), c[j], dot);
+      const D coh = dot / c_norm;
+      cohesion_sum = cohesion_sum + coh;
+      cohesion_least = select_less(coh, cohesion_least, coh, cohesion_least);
+      for (int j = 0; j < d; ++j) {
+        const D diff = D::load(w + at(i, j)) - mu[j];
+        dist2 = fma(diff, diff, dist2);
+      }
+      const D spread_i = sqrt(dist2) / mu_norm;
+      spread_most = select_less(spread_most, spread_i, spread_i, spread_most);
+    }
+  }
+  store(cohesion_mean, cohesion_sum / hidden_d);
+  store(cohesion_min, select_finite(cohesion_sum, cohesion_least, nan_v));
+  store(spread, select_finite(cohesion_sum, spread_most, nan_v));
+  // Linearity: does sign N(x) agree with the linear rule sign⟨w̄₊ − w̄₋, x⟩?
+  for (int j = 0; j < d; ++j)
+    (mean[sz(j)] - mean[sz(d) + sz(j)]).store(pd.beta.data() + sz(j) * lanes);
+  const double* beta = pd.beta.data();
+  // The test and probe sets stream through the network once, block by block: errors and
+  // agreement counts (exact integers, in any order) read each block right after its forward pass.
+  D wrong_test = zero, agree[2] = {zero, zero};
+  alignas(64) double counted[L];
+  const T* y_test = e.targets(0);
+  for (std::size_t set = 0; set < 2; ++set)
+    e.blocks(set, [&](std::int64_t s0, std::int64_t count, const T* x, const T* out) {
+      if (set == 0) {
+        nn::eval::count_misclassified<T, L>(out, y_test + sz(s0) * lanes, count, counted);
+        wrong_test = wrong_test + D::load(counted);
+      }
+      nn::eval::count_sign_agreement<T, L>(out, x, beta, count, d, counted);
+      agree[set] = agree[set] + D::load(counted);
+    });
+  store(test_error, wrong_test / m_d);
+  store(agr_d, agree[0]);
+  store(agr_g, agree[1]);
+  store(agr_d, select_finite(cohesion_sum, metric(agr_d) / m_d, nan_v));
+  store(agr_g, select_finite(cohesion_sum, metric(agr_g) / m_d, nan_v));
+  // Pattern agreement: training points on which a whole group shares its activation sign, i.e.
+  // on which the count of positive units of the group is 0 or k.
+  const double* x_train;
+  if constexpr (std::is_same_v<T, double>) {
+    x_train = pack.inputs();
+  } else {
+    nn::eval::widen(pack.inputs(), sz(n) * sz(d) * lanes, pd.x_train.data());
+    x_train = pd.x_train.data();
+  }
+  D shared[2] = {zero, zero};
+  const D one = D::broadcast(1);
+  for (std::size_t g = 0; g < 2; ++g) {
+    nn::eval::count_positive<L>(w, x_train, d, static_cast<int>(g * sz(k)),
+                                static_cast<int>((g + 1) * sz(k)), n, pd.positive.data());
     for (std::int64_t s = 0; s < n; ++s) {
-      for (int j = 0; j < d; ++j)
-        pack.input(s, j, lane) = static_cast<T>(D.x_train[sz(s) * sz(d) + sz(j)]);
-      pack.target(s, 0, lane) = static_cast<T>(D.y_train[sz(s)]);
+      const D count = D::load(pd.positive.data() + sz(s) * lanes);
+      shared[g] =
+          shared[g] + nn::select_equal(count, zero, one, nn::select_equal(count, k_d, one, zero));
     }
-    for (std::size_t q = 0; q < sz(m) * sz(d); ++q) {
-      x_test[q * L + sz(lane)] = static_cast<T>(D.x_test[q]);
-      x_probe[q * L + sz(lane)] = static_cast<T>(D.x_probe[q]);
-    }
-    nn::NormalSampler z(rng::Stream(replica.sweep_seed, stream_key,
-                                    static_cast<std::uint64_t>(replica.seed), rng::Purpose::init));
-    for (int i = 0; i < hidden; ++i) {
-      for (int j = 0; j < d; ++j) pack.weight(0, i, j, lane) = static_cast<T>(init_scale * z());
-      pack.weight(1, 0, i, lane) = static_cast<T>(i < p.k ? v : -v);
-    }
-    pack.set_order_stream(
-        lane, rng::Stream(replica.sweep_seed, stream_key, static_cast<std::uint64_t>(replica.seed),
-                          rng::Purpose::batch_order));
   }
-
-  const std::vector<std::int64_t> epochs = evaluation_epochs(p);
-  const std::size_t points = epochs.size();
-  for (int r = 0; r < real; ++r)
-    tracks[first + sz(r)].curves.assign(metric_count * points,
-                                        std::numeric_limits<double>::quiet_NaN());
-  nn::AlignedBuffer<T> out_train(sz(n) * L), out_test(sz(m) * L), out_probe(sz(m) * L);
-  std::vector<double> w(sz(hidden) * sz(d)), second(sz(hidden)), o_train(sz(n)), o_test(sz(m)),
-      o_probe(sz(m));
-  double metrics[metric_count];
-
-  const auto lane_dead = [&](int lane, std::int64_t epoch) {
-    Track& track = tracks[first + sz(lane)];
-    if (!track.dead && pack.diverged_at(lane) >= 0) {
-      track.dead = true;
-      track.why = cat("the network output became NaN/inf at step ", pack.diverged_at(lane),
-                      " (by epoch ", epoch, ")");
-    }
-    return track.dead;
-  };
-  const auto evaluate = [&](std::size_t point, std::int64_t epoch) {
-    pack.forward(pack.inputs(), n, out_train.data());
-    pack.forward(x_test.data(), m, out_test.data());
-    pack.forward(x_probe.data(), m, out_probe.data());
-    for (int lane = 0; lane < real; ++lane) {
-      if (lane_dead(lane, epoch)) continue;
-      Track& track = tracks[first + sz(lane)];
-      for (std::size_t q = 0; q < w.size(); ++q)
-        w[q] = static_cast<double>(pack.parameter(q, lane));
-      if (observer)
-        for (int i = 0; i < hidden; ++i)
-          second[sz(i)] = static_cast<double>(pack.weight(1, 0, i, lane));
-      for (std::size_t s = 0; s < sz(n); ++s)
-        o_train[s] = static_cast<double>(out_train[s * L + sz(lane)]);
-      for (std::size_t s = 0; s < sz(m); ++s) {
-        o_test[s] = static_cast<double>(out_test[s * L + sz(lane)]);
-        o_probe[s] = static_cast<double>(out_probe[s * L + sz(lane)]);
-      }
-      measure(p, data[sz(lane)], w, o_train, o_test, o_probe, metrics);
-      if (!std::isfinite(metrics[train_loss])) {
-        track.dead = true;
-        track.why = cat("the training loss became ", metrics[train_loss], " by epoch ", epoch);
-        continue;
-      }
-      for (std::size_t q = 0; q < metric_count; ++q) track.curves[q * points + point] = metrics[q];
-      if (std::isnan(track.zero_error_epoch) && metrics[train_error] == 0)
-        track.zero_error_epoch = static_cast<double>(epoch);
-      if (observer) observer(Observation{first + sz(lane), epoch, w, second, metrics});
-    }
-  };
-  // Between evaluation epochs, the training error alone, until every live replica reached 0.
-  const auto check_zero_error = [&](std::int64_t epoch) {
-    bool wanted = false;
-    for (int lane = 0; lane < real; ++lane)
-      wanted = wanted ||
-               (!lane_dead(lane, epoch) && std::isnan(tracks[first + sz(lane)].zero_error_epoch));
-    if (!wanted) return;
-    pack.forward(pack.inputs(), n, out_train.data());
-    for (int lane = 0; lane < real; ++lane) {
-      Track& track = tracks[first + sz(lane)];
-      if (track.dead || !std::isnan(track.zero_error_epoch)) continue;
-      bool any_wrong = false;
-      for (std::int64_t s = 0; s < n && !any_wrong; ++s)
-        any_wrong = wrong(data[sz(lane)].y_train[sz(s)],
-                          static_cast<double>(out_train[sz(s) * L + sz(lane)]));
-      if (!any_wrong) track.zero_error_epoch = static_cast<double>(epoch);
-    }
-  };
-
-  evaluate(0, 0);
-  std::size_t next = 1;
-  for (std::int64_t epoch = 1; epoch <= p.epochs; ++epoch) {
-    if (options.cancel != nullptr && options.cancel->load()) return false;
-    pack.epoch();
-    if (next < points && epoch == epochs[next]) {
-      evaluate(next, epoch);
-      ++next;
-    } else {
-      check_zero_error(epoch);
-    }
-    bool all_dead = true;
-    for (int lane = 0; lane < real; ++lane) all_dead = all_dead && lane_dead(lane, epoch);
-    if (all_dead) break;
+  store(pattern_agreement,
+        select_finite(cohesion_sum, select_less(shared[1], shared[0], shared[1], shared[0]) / n_d,
+                      nan_v));
+  // Antipodality: cos(m₊, −m₋).
+  D pm = zero, pp = zero, mm = zero;
+  for (int j = 0; j < d; ++j) {
+    const D plus = mean[sz(j)], minus = mean[sz(d) + sz(j)];
+    pm = fma(plus, minus, pm);
+    pp = fma(plus, plus, pp);
+    mm = fma(minus, minus, mm);
   }
-  return true;
+  store(antipodality, -pm / sqrt(pp * mm));
+  // ‖W‖₂/‖W‖_F from the smaller Gram matrix, per live lane (Eigen, as `measure`).
+  alignas(64) double finite_sum[L];
+  cohesion_sum.store(finite_sum);
+  std::vector<double> w_lane(sz(hidden) * sz(d));
+  for (int lane = 0; lane < L; ++lane) {
+    double& ratio = e.metric(rank_ratio)[lane];
+    if (!e.live(lane) || !std::isfinite(finite_sum[lane])) continue;
+    for (std::size_t q = 0; q < w_lane.size(); ++q) w_lane[q] = w[q * lanes + sz(lane)];
+    ratio = rank_ratio_of(w_lane.data(), hidden, d);
+  }
+}
+
+// One replica's columns, in the order of columns(): the metrics after the last epoch,
+// zero_error_epoch, the curves, curve_epoch. (The only place that knows the result layout.)
+TaskResult to_task_result(const nn::ReplicaRun& run, double zero_error_epoch) {
+  TaskResult result;
+  const std::size_t points = run.points.size();
+  if (run.status == nn::ReplicaRun::Status::pending) {
+    result.status = Status::pending;
+    result.values.assign(metric_count + 1 + (metric_count + 1) * points, experiments::nan);
+    return result;
+  }
+  result.status = run.status == nn::ReplicaRun::Status::diverged ? Status::diverged : Status::done;
+  result.error = run.reason;
+  result.values = run.final;
+  result.values.push_back(zero_error_epoch);
+  result.values.insert(result.values.end(), run.curves.begin(), run.curves.end());
+  for (std::int64_t e : run.points) result.values.push_back(static_cast<double>(e));
+  return result;
 }
 
 template <typename T>
 std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>& replicas,
-                                    const RunOptions& options, const Observer& observer) {
-  constexpr std::size_t lanes = nn::Pack<T>::lanes;
-  const std::size_t group = options.pack == 0 ? lanes : options.pack;
-  std::vector<Track> tracks(replicas.size());
-  std::size_t done = 0;
-  bool cancelled = false;
-  for (std::size_t g0 = 0; g0 < replicas.size() && !cancelled; g0 += group) {
-    const std::size_t g_end = std::min(replicas.size(), g0 + group);
-    for (std::size_t b0 = g0; b0 < g_end && !cancelled; b0 += lanes) {
-      const std::size_t b_end = std::min(g_end, b0 + lanes);
-      cancelled = !train_block<T>(p, replicas, b0, b_end, options, observer, tracks);
-      if (!cancelled) done = b_end;
-    }
+                                    const RunOptions& options, const Observer& observer,
+                                    nn::RunStats* stats) {
+  constexpr int L = nn::default_lanes<T>;
+  constexpr std::size_t lanes = L;
+  const std::int64_t hidden = 2 * p.k, n = p.n_train, m = p.n_test, d = p.d;
+  nn::Plan plan;
+  plan.train = train_spec(p);
+  plan.n_train = n;
+  plan.schedule = {nn::Schedule::Unit::epochs, p.epochs, p.log_points, nn::Schedule::Spacing::log};
+  plan.init = init_rule(p);
+  plan.metrics = metric_count;
+  plan.eval_sets = {{m, true}, {m, false}};  // 0: test set, 1: Gaussian probes
+  const auto seed_of = [&](std::size_t r) { return static_cast<std::uint64_t>(replicas[r].seed); };
+
+  PackData<L> pd;
+  pd.teacher.resize(sz(d) * lanes);
+  pd.beta.resize(sz(d) * lanes);
+  pd.unit.resize(sz(hidden) * sz(d) * lanes);
+  pd.positive.resize(sz(n) * lanes);
+  if constexpr (!std::is_same_v<T, double>) {
+    pd.w.resize(sz(hidden) * sz(d) * lanes);
+    pd.x_train.resize(sz(n) * sz(d) * lanes);
   }
-  const std::vector<std::int64_t> epochs = evaluation_epochs(p);
-  const std::size_t points = epochs.size();
-  const std::size_t length = metric_count + 1 + (metric_count + 1) * points;
-  std::vector<TaskResult> results(replicas.size());
-  for (std::size_t r = 0; r < replicas.size(); ++r) {
-    TaskResult& result = results[r];
-    if (r >= done) {
-      result.status = Status::pending;
-      result.values.assign(length, std::numeric_limits<double>::quiet_NaN());
-      continue;
+  std::vector<double> zero_error(replicas.size(), experiments::nan);
+  std::size_t first = 0;
+
+  nn::Hooks<T> hooks;
+  hooks.streams = [&](std::size_t r) {
+    const Replica& replica = replicas[r];
+    return nn::ReplicaStreams{
+        rng::Stream(replica.sweep_seed, stream_key, seed_of(r), rng::Purpose::init),
+        rng::Stream(replica.sweep_seed, stream_key, seed_of(r), rng::Purpose::batch_order)};
+  };
+  hooks.begin_pack = [&](std::size_t pack_first, int count) {
+    first = pack_first;
+    pd.data.clear();
+    for (int r = 0; r < count; ++r) pd.data.push_back(make_data(p, replicas[first + sz(r)]));
+  };
+  hooks.setup = [&](nn::LaneSetup<T>& lane) {
+    const Data& data = pd.data[lane.replica() - first];
+    for (std::int64_t s = 0; s < n; ++s) {
+      for (int j = 0; j < d; ++j)
+        lane.input(s, j) = static_cast<T>(data.x_train[sz(s) * sz(d) + sz(j)]);
+      lane.target(s, 0) = static_cast<T>(data.y_train[sz(s)]);
     }
-    const Track& track = tracks[r];
-    result.status = track.dead ? Status::diverged : Status::done;
-    result.error = track.why;
-    result.values.reserve(length);
-    for (std::size_t q = 0; q < metric_count; ++q)
-      result.values.push_back(track.curves[q * points + points - 1]);
-    result.values.push_back(track.zero_error_epoch);
-    result.values.insert(result.values.end(), track.curves.begin(), track.curves.end());
-    for (std::int64_t e : epochs) result.values.push_back(static_cast<double>(e));
-  }
+    for (std::int64_t s = 0; s < m; ++s) {
+      for (int j = 0; j < d; ++j) {
+        lane.eval_input(0, s, j) = static_cast<T>(data.x_test[sz(s) * sz(d) + sz(j)]);
+        lane.eval_input(1, s, j) = static_cast<T>(data.x_probe[sz(s) * sz(d) + sz(j)]);
+      }
+      lane.eval_target(0, s, 0) = static_cast<T>(data.y_test[sz(s)]);
+    }
+    for (int j = 0; j < d; ++j) pd.teacher[sz(j) * lanes + sz(lane.lane())] = data.teacher[sz(j)];
+  };
+  // The observer's per-replica view (tests only).
+  std::vector<double> w(sz(hidden) * sz(d)), v(sz(hidden)), o_train(sz(n)), o_test(sz(m)),
+      o_probe(sz(m));
+  double metrics[metric_count];
+  const auto observe = [&](nn::Evaluation<T>& e, int lane) {
+    const nn::Pack<T>& pack = e.pack();
+    const auto lane_of = [&](const T* array, std::vector<double>& out) {
+      for (std::size_t q = 0; q < out.size(); ++q)
+        out[q] = static_cast<double>(array[q * lanes + sz(lane)]);
+    };
+    lane_of(pack.parameters() + pack.layout().weights[0] * lanes, w);
+    lane_of(pack.parameters() + pack.layout().weights[1] * lanes, v);
+    lane_of(e.train_outputs(), o_train);
+    lane_of(e.outputs(0), o_test);
+    lane_of(e.outputs(1), o_probe);
+    for (std::size_t q = 0; q < metric_count; ++q) metrics[q] = e.metric(q)[lane];
+    observer(Observation{e.replica(lane), e.position(), w, v, metrics, o_train, o_test, o_probe});
+  };
+  hooks.measure = [&](nn::Evaluation<T>& e) {
+    measure_lanes<T, L>(p, pd, e);
+    for (int lane = 0; lane < e.real(); ++lane) {
+      if (!e.live(lane)) continue;
+      const double loss = e.metric(train_loss)[lane];
+      if (!std::isfinite(loss)) {
+        e.diverge(lane, cat("the training loss became ", loss, " by epoch ", e.position()));
+        continue;
+      }
+      double& zero = zero_error[e.replica(lane)];
+      if (std::isnan(zero) && e.metric(train_error)[lane] == 0)
+        zero = static_cast<double>(e.position());
+      if (observer) observe(e, lane);
+    }
+  };
+  // Between evaluation epochs, the training error alone, until every live replica reached 0.
+  hooks.every_epoch = [&](nn::Evaluation<T>& e) {
+    bool wanted = false;
+    for (int lane = 0; lane < e.real(); ++lane)
+      wanted = wanted || (e.live(lane) && std::isnan(zero_error[e.replica(lane)]));
+    if (!wanted) return;
+    alignas(64) double wrong_count[L];
+    nn::eval::count_misclassified<T, L>(e.train_outputs(), e.pack().targets(), n, wrong_count);
+    for (int lane = 0; lane < e.real(); ++lane) {
+      double& zero = zero_error[e.replica(lane)];
+      if (e.live(lane) && std::isnan(zero) && wrong_count[lane] == 0)
+        zero = static_cast<double>(e.position());
+    }
+  };
+
+  const std::vector<nn::ReplicaRun> runs =
+      nn::train_replicas<T>(plan, hooks, replicas.size(), {options.pack, options.cancel, stats});
+  std::vector<TaskResult> results;
+  results.reserve(runs.size());
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    results.push_back(to_task_result(runs[r], zero_error[r]));
   return results;
 }
 
 }  // namespace
 
 std::vector<TaskResult> train(const Problem& problem, const std::vector<Replica>& replicas,
-                              const RunOptions& options, const Observer& observer) {
-  return problem.single_precision ? train_typed<float>(problem, replicas, options, observer)
-                                  : train_typed<double>(problem, replicas, options, observer);
+                              const RunOptions& options, const Observer& observer,
+                              nn::RunStats* stats) {
+  return problem.single_precision
+             ? train_typed<float>(problem, replicas, options, observer, stats)
+             : train_typed<double>(problem, replicas, options, observer, stats);
 }
 
 }  // namespace nnsweep::experiments::linear_teacher

@@ -6,5 +6,9 @@ namespace nnsweep::nn {
 
 template class Pack<float, default_lanes<float>>;
 template class Pack<double, default_lanes<double>>;
+template class Sgd<float, default_lanes<float>>;
+template class Sgd<double, default_lanes<double>>;
+template class Adam<float, default_lanes<float>>;
+template class Adam<double, default_lanes<double>>;
 
 }  // namespace nnsweep::nn

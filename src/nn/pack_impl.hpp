@@ -13,6 +13,7 @@
 #include "nnsweep/nn/loss.hpp"
 #include "nnsweep/nn/pack.hpp"
 #include "nnsweep/nn/random.hpp"
+#include "optimizer_impl.hpp"
 
 namespace nnsweep::nn {
 
@@ -126,6 +127,89 @@ struct VecActivation<T, L, act::LeakyRelu> {
   }
 };
 
+// Leaky ReLU as max(x, αx): for 0 < α <= 1 every lane (±0, ±inf and NaN included) gets the bits
+// of VecActivation's x > 0 ? x : αx, in two operations instead of three (the fused forward
+// pass's activation is a fifth of its arithmetic).
+template <typename T, int L>
+struct LeakyMax {
+  using V = Vec<T, L>;
+  static V value(const V& x, const V& alpha) {
+    const V ax = alpha * x;
+    V r;
+#pragma GCC unroll 16
+    for (int i = 0; i < V::parts; ++i) r.v[i] = x.v[i] > ax.v[i] ? x.v[i] : ax.v[i];
+    return r;
+  }
+};
+
+// The evaluation forward pass of a last hidden layer fused with a one-unit output layer:
+// out[c] = b_out + Σ_i v_i·σ(b_i + Σ_k W[i][k]·a[c][k]) for the samples c of one column block.
+// A register tile of R hidden units × C samples is computed, activated and summed into the C
+// outputs (kept in `out`, in L1) before the next tile: no hidden activation is stored. Each
+// pre-activation is the FMA chain of Dense::forward (bias first, then k in order), each output
+// the FMA chain of the output layer's Dense::forward (b_out first, then i in order), and
+// VecActivation is the scalar functor lane-wise: the same bits as the layer-by-layer pass.
+template <typename T, int L, class VA, int R, int C>
+inline __attribute__((always_inline)) void fused_tile(int r0, int c0, int n_in, const T* a,
+                                                      const T* w, const T* bias, const T* v,
+                                                      const Vec<T, L>& alpha, T* out) {
+  using V = Vec<T, L>;
+  V acc[R][C];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const V first = bias != nullptr ? V::load(bias + (r0 + r) * L) : V::zero();
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) acc[r][c] = first;
+  }
+  const T* pw = w + static_cast<std::ptrdiff_t>(r0) * n_in * L;
+  const T* pa = a + static_cast<std::ptrdiff_t>(c0) * n_in * L;
+  const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(n_in) * L;
+  for (int k = 0; k < n_in; ++k) {
+    V av[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) av[r] = V::load(pw + r * stride + k * L);
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) {
+      const V b = V::load(pa + c * stride + k * L);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[r][c] = fma(av[r], b, acc[r][c]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int c = 0; c < C; ++c) {
+    T* po = out + (c0 + c) * L;
+    V o = V::load(po);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) o = fma(V::load(v + (r0 + r) * L), VA::value(acc[r][c], alpha), o);
+    o.store(po);
+  }
+}
+
+template <typename T, int L, class VA, int C>
+void fused_columns(int c0, int n_in, int hidden, const T* a, const T* w, const T* bias, const T* v,
+                   const T* bias_out, const Vec<T, L>& alpha, T* out) {
+  using V = Vec<T, L>;
+  constexpr int R = kernels::Blocking<T, L>::rows;
+  const V start = bias_out != nullptr ? V::load(bias_out) : V::zero();
+  for (int c = 0; c < C; ++c) start.store(out + (c0 + c) * L);
+  int r0 = 0;
+  for (; r0 + R <= hidden; r0 += R)
+    fused_tile<T, L, VA, R, C>(r0, c0, n_in, a, w, bias, v, alpha, out);
+  for (; r0 < hidden; ++r0) fused_tile<T, L, VA, 1, C>(r0, c0, n_in, a, w, bias, v, alpha, out);
+}
+
+template <typename T, int L, class VA>
+void fused_output(int count, int n_in, int hidden, const T* a, const T* w, const T* bias,
+                  const T* v, const T* bias_out, T alpha, T* out) {
+  constexpr int C = kernels::Blocking<T, L>::cols;
+  const Vec<T, L> alpha_v = Vec<T, L>::broadcast(alpha);
+  int c0 = 0;
+  for (; c0 + C <= count; c0 += C)
+    fused_columns<T, L, VA, C>(c0, n_in, hidden, a, w, bias, v, bias_out, alpha_v, out);
+  for (; c0 < count; ++c0)
+    fused_columns<T, L, VA, 1>(c0, n_in, hidden, a, w, bias, v, bias_out, alpha_v, out);
+}
+
 }  // namespace detail
 
 template <typename T, int L>
@@ -136,17 +220,9 @@ Pack<T, L>::Pack(const TrainSpec& spec, std::int64_t n_train)
   NNSWEEP_CHECK(n_train >= 1 && n_train < std::numeric_limits<std::int32_t>::max(),
                 "n_train = ", n_train, ": must be in [1, 2^31)");
   const NetworkSpec& net = spec_.network;
-  const OptimizerSpec& opt = spec_.optimizer;
-  batch_ = std::min(opt.batch, n_);
-  direct_ = opt.kind == OptimizerSpec::Kind::sgd && opt.clip == 0 && opt.weight_decay == 0 &&
-            batch_ <= chunk;
-  const std::size_t p = layout_.size * L;
-  params_.resize(p);
-  if (!direct_) grad_.resize(p);
-  if (opt.kind == OptimizerSpec::Kind::adam) {
-    adam_m_.resize(p);
-    adam_v_.resize(p);
-  }
+  batch_ = std::min(spec_.optimizer.batch, n_);
+  params_.resize(layout_.size * L);
+  set_optimizer(make_optimizer<T, L>(spec_.optimizer));
   x_.resize(sz(n_) * sz(net.input) * L);
   y_.resize(sz(n_) * sz(net.output()) * L);
   for (int lane = 0; lane < L; ++lane)
@@ -174,6 +250,14 @@ Pack<T, L>::Pack(const TrainSpec& spec, std::int64_t n_train)
     below = below || net.layers[sz(l)].trainable;
   }
   diverged_at_.assign(L, -1);
+}
+
+template <typename T, int L>
+void Pack<T, L>::set_optimizer(std::unique_ptr<Optimizer<T, L>> optimizer) {
+  optimizer_ = std::move(optimizer);
+  direct_rate_ = optimizer_->direct_rate();
+  direct_ = direct_rate_ > 0 && batch_ <= chunk;
+  if (!direct_ && grad_.size() != layout_.size * L) grad_.resize(layout_.size * L);
 }
 
 template <typename T, int L>
@@ -311,85 +395,14 @@ template <typename T, int L>
 template <class Act, class Loss>
 void Pack<T, L>::step_impl(Act act, Loss loss, const std::int32_t* samples, int count) {
   // Direct: count <= batch <= chunk, one pass that adds −lr·(its gradient) to the parameters.
-  const T scale = loss_scale(count, direct_ ? -spec_.optimizer.lr : 1.0);
+  const T scale = loss_scale(count, direct_ ? -direct_rate_ : 1.0);
   T* target = direct_ ? params_.data() : grad_.data();
   forward_chunks(act, samples, count, [&](int c0, int cc, const T* out) {
     check_outputs(cc, out);
     backward_chunk(act, loss, cc, scale, target, direct_ || c0 > 0);
   });
-  if (!direct_) update();
+  if (!direct_) optimizer_->update(layout_, params_.data(), grad_.data());
   ++steps_;
-}
-
-template <typename T, int L>
-void Pack<T, L>::update() {
-  using V = Vec<T, L>;
-  const OptimizerSpec& opt = spec_.optimizer;
-  T* theta = params_.data();
-  T* g = grad_.data();
-  if (opt.clip > 0) {
-    V sum = V::zero();
-    for (const ParamGroup& group : layout_.groups) {
-      if (!group.trainable) continue;
-      for (std::size_t q = group.offset; q < group.offset + group.count; ++q) {
-        const V x = V::load(g + q * L);
-        sum = fma(x, x, sum);
-      }
-    }
-    alignas(64) T lanes_sum[L], factor_lanes[L];
-    sum.store(lanes_sum);
-    const T clip = static_cast<T>(opt.clip), tiny = static_cast<T>(1e-6);
-    for (int lane = 0; lane < L; ++lane) {
-      const T coefficient = clip / (std::sqrt(lanes_sum[lane]) + tiny);
-      factor_lanes[lane] = coefficient < T(1) ? coefficient : T(1);
-    }
-    const V factor = V::load(factor_lanes);
-    for (const ParamGroup& group : layout_.groups) {
-      if (!group.trainable) continue;
-      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
-        (V::load(g + q * L) * factor).store(g + q * L);
-    }
-  }
-  if (opt.weight_decay > 0) {
-    const V wd = V::broadcast(static_cast<T>(opt.weight_decay));
-    for (const ParamGroup& group : layout_.groups) {
-      if (!group.trainable || !group.decay) continue;
-      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
-        fma(wd, V::load(theta + q * L), V::load(g + q * L)).store(g + q * L);
-    }
-  }
-  if (opt.kind == OptimizerSpec::Kind::sgd) {
-    const V minus_lr = V::broadcast(static_cast<T>(-opt.lr));
-    for (const ParamGroup& group : layout_.groups) {
-      if (!group.trainable) continue;
-      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
-        fma(minus_lr, V::load(g + q * L), V::load(theta + q * L)).store(theta + q * L);
-    }
-    return;
-  }
-  // Adam, as torch.optim.Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
-  // θ ← θ − (lr/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε); the corrections in double, then rounded to T.
-  adam_beta1_power_ *= opt.beta1;
-  adam_beta2_power_ *= opt.beta2;
-  const T beta1 = static_cast<T>(opt.beta1), beta2 = static_cast<T>(opt.beta2);
-  const T one_minus_beta1 = static_cast<T>(1 - opt.beta1),
-          one_minus_beta2 = static_cast<T>(1 - opt.beta2);
-  const T step_size = static_cast<T>(opt.lr / (1 - adam_beta1_power_));
-  const T root_correction = static_cast<T>(std::sqrt(1 - adam_beta2_power_));
-  const T eps = static_cast<T>(opt.eps);
-  T* m = adam_m_.data();
-  T* v = adam_v_.data();
-  for (const ParamGroup& group : layout_.groups) {
-    if (!group.trainable) continue;
-    const std::size_t begin = group.offset * L, end = (group.offset + group.count) * L;
-    for (std::size_t q = begin; q < end; ++q) {
-      const T gq = g[q];
-      m[q] = std::fma(one_minus_beta1, gq, beta1 * m[q]);
-      v[q] = std::fma(one_minus_beta2 * gq, gq, beta2 * v[q]);
-      const T denominator = std::sqrt(v[q]) / root_correction + eps;
-      theta[q] = std::fma(-step_size, m[q] / denominator, theta[q]);
-    }
-  }
 }
 
 template <typename T, int L>
@@ -413,21 +426,35 @@ void Pack<T, L>::select_batch(std::int64_t first, int count) {
 
 template <typename T, int L>
 void Pack<T, L>::epoch() {
-  reshuffle();
+  advance(steps_per_epoch() - epoch_position_);
+}
+
+template <typename T, int L>
+void Pack<T, L>::advance(std::int64_t steps) {
+  NNSWEEP_CHECK(steps >= 0, "advance: ", steps, " steps — give a count >= 0");
   nn::dispatch(spec_.network.activation, [&](auto act) {
     loss::dispatch(spec_.loss, [&](auto lo) {
-      if constexpr (detail::VecActivation<T, L, decltype(act)>::available) {
-        if (fused()) {
-          epoch_fused(act, lo);
-          return;
+      const std::int64_t per_epoch = steps_per_epoch();
+      while (steps > 0) {
+        if (epoch_position_ == 0) reshuffle();
+        const std::int64_t first = epoch_position_,
+                           last = first + std::min(steps, per_epoch - first);
+        bool done = false;
+        if constexpr (detail::VecActivation<T, L, decltype(act)>::available) {
+          if (fused()) {
+            steps_fused(act, lo, first, last);
+            done = true;
+          }
         }
-      }
-      const std::int64_t steps = steps_per_epoch();
-      for (std::int64_t t = 0; t < steps; ++t) {
-        const std::int64_t first = t * batch_;
-        const int count = static_cast<int>(std::min(batch_, n_ - first));
-        select_batch(first, count);
-        step_impl(act, lo, batch_samples_.data(), count);
+        for (std::int64_t t = first; t < last && !done; ++t) {
+          const std::int64_t begin = t * batch_;
+          const int count = static_cast<int>(std::min(batch_, n_ - begin));
+          select_batch(begin, count);
+          step_impl(act, lo, batch_samples_.data(), count);
+        }
+        steps -= last - first;
+        epoch_position_ = last == per_epoch ? 0 : last;
+        if (epoch_position_ == 0) ++epochs_;
       }
     });
   });
@@ -442,8 +469,9 @@ void Pack<T, L>::step(const std::int32_t* samples, int count) {
   });
 }
 
-// One epoch of the two-layer, batch-1, fixed-second-layer network with a piecewise-linear
-// activation (the linear-teacher case), bitwise the same as the general step. Per row block of
+// Steps [first, last) of the epoch of the two-layer, batch-1, fixed-second-layer network with a
+// piecewise-linear activation (the linear-teacher case), bitwise the same as the general step
+// (the first step's forward pass is the general one; so is every range split). Per row block of
 // W₁: δ_i = (v_i·c)·σ'(h_i) for step t, then each weight is updated and at once multiplied with
 // the input of step t+1, and σ(h_i(t+1)) enters the next output sum. W₁ is read and written once
 // per step instead of three times, and the output's dependent FMA chain overlaps the row work.
@@ -451,7 +479,7 @@ void Pack<T, L>::step(const std::int32_t* samples, int count) {
 // Dense::outer, Dense::forward and activate of the general step.
 template <typename T, int L>
 template <class Act, class Loss>
-void Pack<T, L>::epoch_fused(Act, Loss) {
+void Pack<T, L>::steps_fused(Act, Loss, std::int64_t first, std::int64_t last) {
   using V = Vec<T, L>;
   using VA = detail::VecActivation<T, L, Act>;
   using detail::sz;
@@ -469,19 +497,19 @@ void Pack<T, L>::epoch_fused(Act, Loss) {
   T* x = act_[0].data();
   T* x_next = x_next_.data();
   T* y = y_chunk_.data();
-  const T scale = loss_scale(1, -spec_.optimizer.lr);
+  const T scale = loss_scale(1, -direct_rate_);
   const std::int32_t* samples = batch_samples_.data();
-  select_batch(0, 1);
+  select_batch(first, 1);
   gather(samples, 1, x, y);
   detail::Dense<T, L>::forward(w1, nullptr, x, h, hidden, d, 1);
   detail::activate<T, Act>(h, a, sz(hidden) * L, alpha);
   for (std::size_t q = 0; q < sz(hidden) * L; ++q) dh[q] = Act::derivative(h[q], alpha);
   detail::Dense<T, L>::forward(w2, nullptr, a, out, 1, hidden, 1);
-  for (std::int64_t t = 0; t < n_; ++t) {
+  for (std::int64_t t = first; t < last; ++t) {
     check_outputs(1, out);
     detail::loss_derivative<T, Loss>(out, y, delta_out, L, scale);
     const V c = V::load(delta_out);
-    if (t + 1 == n_) {  // the epoch's last step: update only (the next epoch reshuffles first)
+    if (t + 1 == last) {  // the range's last step: update only (an epoch's next reshuffles first)
       for (int i = 0; i < hidden; ++i) {
         const V ci = fma(V::load(w2 + i * L), c, V::zero()) * V::load(dh + i * L);
         T* w = w1 + i * d * L;
@@ -530,13 +558,65 @@ void Pack<T, L>::epoch_fused(Act, Loss) {
 }
 
 template <typename T, int L>
+bool Pack<T, L>::forward_fusable() const {
+  return fused_allowed_ && spec_.network.output() == 1 && spec_.network.depth() >= 2;
+}
+
+// forward_chunk with the last hidden layer fused into the one-unit output (detail::fused_output).
+template <typename T, int L>
+template <class Act>
+void Pack<T, L>::forward_fused(Act, int count, const T* x, T* out) {
+  using detail::sz;
+  using VA = detail::VecActivation<T, L, Act>;
+  const NetworkSpec& net = spec_.network;
+  const int depth = net.depth();
+  const T alpha = static_cast<T>(net.activation.alpha);
+  const auto bias_of = [&](int l) -> const T* {
+    return layout_.bias[sz(l)] == Layout::npos ? nullptr : params_.data() + layout_.bias[sz(l)] * L;
+  };
+  const T* in = x;
+  for (int l = 0; l + 2 < depth; ++l) {
+    const int n_in = net.fan_in(l), n_out = net.layers[sz(l)].width;
+    detail::Dense<T, L>::forward(params_.data() + layout_.weights[sz(l)] * L, bias_of(l), in,
+                                 pre_[sz(l)].data(), n_out, n_in, count);
+    detail::activate<T, Act>(pre_[sz(l)].data(), act_[sz(l) + 1].data(), sz(count) * sz(n_out) * L,
+                             alpha);
+    in = act_[sz(l) + 1].data();
+  }
+  const int h = depth - 2;
+  const auto fused = [&](auto activation) {
+    detail::fused_output<T, L, decltype(activation)>(
+        count, net.fan_in(h), net.layers[sz(h)].width, in,
+        params_.data() + layout_.weights[sz(h)] * L, bias_of(h),
+        params_.data() + layout_.weights[sz(h) + 1] * L, bias_of(h + 1), alpha, out);
+  };
+  if (std::is_same_v<Act, act::LeakyRelu> && alpha > T(0) && alpha <= T(1))
+    fused(detail::LeakyMax<T, L>{});
+  else
+    fused(VA{});
+  if (net.skip)
+    detail::Dense<T, L>::forward_add(params_.data() + layout_.skip_weights * L,
+                                     params_.data() + layout_.skip_bias * L, x, out, net.output(),
+                                     net.input, count);
+}
+
+template <typename T, int L>
 void Pack<T, L>::forward(const T* x, std::int64_t count, T* out) {
   const int d = spec_.network.input, n_out = spec_.network.output();
   nn::dispatch(spec_.network.activation, [&](auto act) {
+    bool fuse = false;
+    if constexpr (detail::VecActivation<T, L, decltype(act)>::available) fuse = forward_fusable();
     for (std::int64_t s0 = 0; s0 < count; s0 += chunk) {
       const int cc = static_cast<int>(std::min<std::int64_t>(chunk, count - s0));
-      forward_chunk(act, cc, x + static_cast<std::size_t>(s0) * static_cast<std::size_t>(d) * L,
-                    out + static_cast<std::size_t>(s0) * static_cast<std::size_t>(n_out) * L);
+      const T* xc = x + static_cast<std::size_t>(s0) * static_cast<std::size_t>(d) * L;
+      T* oc = out + static_cast<std::size_t>(s0) * static_cast<std::size_t>(n_out) * L;
+      if constexpr (detail::VecActivation<T, L, decltype(act)>::available) {
+        if (fuse) {
+          forward_fused(act, cc, xc, oc);
+          continue;
+        }
+      }
+      forward_chunk(act, cc, xc, oc);
     }
   });
 }

@@ -27,9 +27,11 @@ std::string_view polish_outcome_name(PolishOutcome outcome) {
     case PolishOutcome::budget:
       return "budget";
     case PolishOutcome::non_finite:
+      return "non_finite";
+    case PolishOutcome::channel:
       break;
   }
-  return "non_finite";
+  return "channel";
 }
 
 PolishResult polish(const Objective& objective, Eigen::VectorXd& u, const PolishOptions& options) {

@@ -21,6 +21,23 @@ double NormalSampler::operator()() {
   return r * c;
 }
 
+void NormalBlockSampler::refill() {
+  constexpr int pairs = block / 2;
+  double u1[pairs], u2[pairs];
+  for (int i = 0; i < pairs; ++i) {
+    u1[i] = stream_.uniform();
+    u2[i] = stream_.uniform();
+  }
+  for (int i = 0; i < pairs; ++i) {  // NormalSampler's pair: r·cos first, then r·sin
+    const double r = std::sqrt(-2.0 * fastmath::log(u1[i]));
+    double s, c;
+    fastmath::sincos_2pi(u2[i], s, c);
+    values_[2 * i] = r * c;
+    values_[2 * i + 1] = r * s;
+  }
+  next_ = 0;
+}
+
 std::uint32_t uniform_below(rng::Stream& stream, std::uint32_t n) {
   std::uint64_t m = static_cast<std::uint64_t>(stream.next_u32()) * n;
   auto low = static_cast<std::uint32_t>(m);

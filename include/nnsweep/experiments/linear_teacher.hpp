@@ -19,6 +19,10 @@
 #include "nnsweep/experiments/experiment.hpp"
 #include "nnsweep/nn/network.hpp"
 
+namespace nnsweep::nn {
+struct RunStats;
+}
+
 namespace nnsweep::experiments {
 
 const Experiment& linear_teacher_experiment();
@@ -91,13 +95,19 @@ struct Observation {
   const std::vector<double>& w;  // 2k × d first-layer weights
   const std::vector<double>& v;  // 2k second-layer weights
   const double* metrics;         // metric_count values
+  // The network outputs on the training, test and probe sets (as `measure` takes them).
+  const std::vector<double>& out_train;
+  const std::vector<double>& out_test;
+  const std::vector<double>& out_probe;
 };
 using Observer = std::function<void(const Observation&)>;
 
 // Trains the replicas (all of one cell) in packs and returns one result per replica: the
 // metrics at the last epoch, zero_error_epoch, the curves and curve_epoch, in column order.
+// `stats`, when given, receives the driver's timings (bench/engine).
 std::vector<TaskResult> train(const Problem& problem, const std::vector<Replica>& replicas,
-                              const RunOptions& options, const Observer& observer = {});
+                              const RunOptions& options, const Observer& observer = {},
+                              nn::RunStats* stats = nullptr);
 
 }  // namespace linear_teacher
 }  // namespace nnsweep::experiments

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
+#include <type_traits>
 
-#if defined(__FMA__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -116,6 +118,99 @@ inline Vec<T, L> operator+(const Vec<T, L>& a, const Vec<T, L>& b) {
 #pragma GCC unroll 16
   for (int i = 0; i < Vec<T, L>::parts; ++i) r.v[i] = a.v[i] + b.v[i];
   return r;
+}
+
+template <typename T, int L>
+inline Vec<T, L> operator-(const Vec<T, L>& a, const Vec<T, L>& b) {
+  Vec<T, L> r;
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i) r.v[i] = a.v[i] - b.v[i];
+  return r;
+}
+template <typename T, int L>
+inline Vec<T, L> operator/(const Vec<T, L>& a, const Vec<T, L>& b) {
+  Vec<T, L> r;
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i) r.v[i] = a.v[i] / b.v[i];
+  return r;
+}
+template <typename T, int L>
+inline Vec<T, L> operator-(const Vec<T, L>& a) {
+  Vec<T, L> r;
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i) r.v[i] = -a.v[i];
+  return r;
+}
+// Correctly rounded, like std::sqrt: the same bits as the scalar code.
+template <typename T, int L>
+inline Vec<T, L> sqrt(const Vec<T, L>& a) {
+  Vec<T, L> r;
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i) {
+#if defined(__AVX__)
+    if constexpr (sizeof(T) == 8)
+      r.v[i] = _mm256_sqrt_pd(a.v[i]);
+    else
+      r.v[i] = _mm256_sqrt_ps(a.v[i]);
+#else
+    for (int j = 0; j < simd::native_width<T>; ++j) r.v[i][j] = std::sqrt(a.v[i][j]);
+#endif
+  }
+  return r;
+}
+
+// Lane-wise a < b ? if_less : otherwise (a NaN operand takes `otherwise`, as the scalar ?: does).
+// std::min(m, x) is select_less(x, m, x, m); std::max(m, x) is select_less(m, x, x, m).
+template <typename T, int L>
+inline Vec<T, L> select_less(const Vec<T, L>& a, const Vec<T, L>& b, const Vec<T, L>& if_less,
+                             const Vec<T, L>& otherwise) {
+  Vec<T, L> r;
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i)
+    r.v[i] = a.v[i] < b.v[i] ? if_less.v[i] : otherwise.v[i];
+  return r;
+}
+// Lane-wise a == b ? if_equal : otherwise.
+template <typename T, int L>
+inline Vec<T, L> select_equal(const Vec<T, L>& a, const Vec<T, L>& b, const Vec<T, L>& if_equal,
+                              const Vec<T, L>& otherwise) {
+  Vec<T, L> r;
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i)
+    r.v[i] = a.v[i] == b.v[i] ? if_equal.v[i] : otherwise.v[i];
+  return r;
+}
+// Lane-wise |x| <= max finite ? if_finite : otherwise (NaN and ±inf take `otherwise`).
+template <typename T, int L>
+inline Vec<T, L> select_finite(const Vec<T, L>& x, const Vec<T, L>& if_finite,
+                               const Vec<T, L>& otherwise) {
+  using Native = typename Vec<T, L>::Native;
+  Vec<T, L> r;
+  const Native big = Native{} + std::numeric_limits<T>::max();
+#pragma GCC unroll 16
+  for (int i = 0; i < Vec<T, L>::parts; ++i) {
+    const Native magnitude = x.v[i] < 0 ? -x.v[i] : x.v[i];
+    r.v[i] = magnitude <= big ? if_finite.v[i] : otherwise.v[i];
+  }
+  return r;
+}
+
+// L lanes of T at p, widened to double (exact): the evaluation metrics run in double.
+template <typename T, int L>
+inline Vec<double, L> load_double(const T* p) {
+  if constexpr (std::is_same_v<T, double>) {
+    return Vec<double, L>::load(p);
+  } else {
+    Vec<double, L> r;
+#pragma GCC unroll 16
+    for (int i = 0; i < Vec<double, L>::parts; ++i) {
+      typedef float Half __attribute__((vector_size(16)));  // as many floats as doubles per part
+      Half half;
+      std::memcpy(&half, p + i * simd::native_width<double>, sizeof half);
+      r.v[i] = __builtin_convertvector(half, simd::native_t<double>);
+    }
+    return r;
+  }
 }
 
 // Lane-wise x > 0 ? if_positive : otherwise (NaN takes `otherwise`, as the scalar ?: does).

@@ -11,21 +11,27 @@
 //   for each lane: pack.input(s, j, lane) = …; pack.target(s, 0, lane) = …;
 //                  pack.weight(l, i, j, lane) = …; pack.set_order_stream(lane, stream);
 //   for (epoch …) { pack.epoch(); … pack.forward(x_test, m, out); read pack.weight(…) … }
+//   (or pack.advance(steps): training counted in steps, epochs continuing across calls)
 //   pack.diverged_at(lane) >= 0  ⇒  that replica's loss became NaN/inf at that step.
+// nn/driver.hpp runs all of this for an experiment: packs, init, schedule, evaluation, results.
 //
 // Semantics: the batch loss is the mean of the per-sample losses over the batch (nn/loss.hpp);
 // each epoch draws a fresh permutation per lane (Fisher–Yates on the lane's batch-order stream)
 // and walks it in batches of `batch`, the last partial batch kept (batch >= n: full-batch GD,
-// samples in index order, no shuffling). An SGD step is θ ← θ − lr·g; with clip > 0 the
-// gradient over all trainable parameters is first scaled by min(1, clip/(‖g‖ + 1e-6)) (as
-// torch.nn.utils.clip_grad_norm_), then weight decay adds wd·θ on the masked groups. Adam is
-// torch.optim.Adam (L2 weight decay added to g, bias-corrected moments, eps outside the root).
-// Plain SGD without clipping or decay and batch <= chunk folds −lr/b into the backward pass
-// and accumulates straight into the parameters (no gradient buffer): the same update, fewer
-// passes, different rounding. Larger batches are processed in chunks of `chunk` samples
-// (bounded scratch; the same bits as one pass). The two-layer, batch-1 network with a fixed
-// scalar output layer and a piecewise-linear activation (linear_teacher) has a fused epoch
-// that is bitwise the general step (set_fused(false) compares them).
+// samples in index order, no shuffling). The update is the optimizer's (nn/optimizer.hpp: SGD
+// with clipping and coupled weight decay, Adam; made from spec.optimizer, or set_optimizer()).
+// A plain SGD step (the optimizer's direct_rate() > 0) with batch <= chunk folds −lr/b into the
+// backward pass and accumulates straight into the parameters (no gradient buffer): the same
+// update, fewer passes, different rounding. Larger batches are processed in chunks of `chunk`
+// samples (bounded scratch; the same bits as one pass). The two-layer, batch-1 network with a
+// fixed scalar output layer and a piecewise-linear activation (linear_teacher) has fused steps
+// that are bitwise the general step (set_fused(false) compares them).
+//
+// Evaluation: forward() of a network whose output layer has one unit and whose activation is
+// piecewise linear fuses the last hidden layer with the output (a register tile of hidden units
+// × samples, activated and summed into the outputs at once: no hidden activations stored), in
+// blocks of samples; each output is the same FMA sequence as the layer-by-layer pass, so the
+// same bits (set_fused(false) compares them too).
 //
 // Precision: T is float or double throughout a step (as in PyTorch); loss() and the
 // experiments' metrics accumulate in double. Kernels are explicit lane-block FMAs
@@ -34,8 +40,11 @@
 #include <cstdint>
 #include <vector>
 
+#include <memory>
+
 #include "nnsweep/nn/lanes.hpp"
 #include "nnsweep/nn/network.hpp"
+#include "nnsweep/nn/optimizer.hpp"
 #include "nnsweep/rng/stream.hpp"
 
 namespace nnsweep::nn {
@@ -75,6 +84,8 @@ class Pack {
 
   // Training data, [sample][feature][lane] and [sample][output][lane].
   T* inputs() { return x_.data(); }
+  const T* inputs() const { return x_.data(); }
+  const T* targets() const { return y_.data(); }
   T& input(std::int64_t sample, int feature, int lane) {
     return x_[(static_cast<std::size_t>(sample) * static_cast<std::size_t>(spec_.network.input) +
                static_cast<std::size_t>(feature)) *
@@ -92,9 +103,19 @@ class Pack {
     order_streams_[static_cast<std::size_t>(lane)] = stream;
   }
 
+  // The optimizer (made from spec().optimizer; replace it before or between steps).
+  Optimizer<T, L>& optimizer() { return *optimizer_; }
+  void set_optimizer(std::unique_ptr<Optimizer<T, L>> optimizer);
+
   // Training.
   std::int64_t steps_per_epoch() const { return (n_ + batch_ - 1) / batch_; }
+  // The rest of the current epoch (a whole one when none is under way).
   void epoch();
+  // `steps` steps, continuing the current epoch; a new epoch starts with a reshuffle. Splitting
+  // a run into calls of any sizes gives the same bits.
+  void advance(std::int64_t steps);
+  std::int64_t epochs() const { return epochs_; }                  // completed epochs
+  std::int64_t epoch_position() const { return epoch_position_; }  // steps into the current one
   // One step on samples[s·L + lane], s < count (count <= batch; the mean is over count).
   void step(const std::int32_t* samples, int count);
   std::int64_t steps() const { return steps_; }
@@ -140,11 +161,13 @@ class Pack {
   template <class Act, class Loss>
   void step_impl(Act act, Loss loss, const std::int32_t* samples, int count);
   template <class Act, class Loss>
-  void epoch_fused(Act act, Loss loss);
+  void steps_fused(Act act, Loss loss, std::int64_t first, std::int64_t last);
+  template <class Act>
+  void forward_fused(Act act, int count, const T* x, T* out);
+  bool forward_fusable() const;
   void check_outputs(int count, const T* out);
   double mean_divisor(int count) const;          // count·(outputs averaged over)
   T loss_scale(int count, double factor) const;  // factor/mean_divisor(count)
-  void update();
   void reshuffle();
   void select_batch(std::int64_t first, int count);  // batch_samples_ ← order_[first, +count)
 
@@ -152,9 +175,11 @@ class Pack {
   Layout layout_;
   std::int64_t n_ = 0, batch_ = 1;
   bool direct_ = false;  // plain SGD folded into the backward pass
+  double direct_rate_ = 0;
   bool fused_allowed_ = true;
   std::vector<bool> needs_delta_;  // per layer l: δ of layer l−1 is needed
-  AlignedBuffer<T> params_, grad_, adam_m_, adam_v_;
+  std::unique_ptr<Optimizer<T, L>> optimizer_;
+  AlignedBuffer<T> params_, grad_;
   AlignedBuffer<T> x_, y_;
   std::vector<rng::Stream> order_streams_;
   std::vector<std::int32_t> order_;  // [lane][n]
@@ -165,8 +190,7 @@ class Pack {
   AlignedBuffer<T> delta_a_, delta_b_, x_next_, y_chunk_;
   const T* input_ = nullptr;  // input of the chunk in flight
   std::vector<std::int64_t> diverged_at_;
-  std::int64_t steps_ = 0;
-  double adam_beta1_power_ = 1, adam_beta2_power_ = 1;
+  std::int64_t steps_ = 0, epochs_ = 0, epoch_position_ = 0;
 };
 
 extern template class Pack<float, default_lanes<float>>;

@@ -43,8 +43,10 @@ enum class PolishMethod {
   newton,               // exact Hessian (+ μI where it is not positive definite)
   levenberg_marquardt,  // Gauss–Newton + μI
 };
-enum class PolishOutcome { converged, budget, non_finite };
-// "newton", "lm"; and "converged", "budget", "non_finite".
+// channel is never returned by polish() itself: an experiment that recognises a run leaving
+// for infinity (|a| exploding while two w's merge: the "channels" of Şimşek et al.) reports it.
+enum class PolishOutcome { converged, budget, non_finite, channel };
+// "newton", "lm"; and "converged", "budget", "non_finite", "channel".
 std::string_view polish_method_name(PolishMethod method);
 PolishMethod parse_polish_method(std::string_view name);  // config_error naming the choices
 std::string_view polish_outcome_name(PolishOutcome outcome);

@@ -13,11 +13,33 @@ class NormalSampler {
  public:
   explicit NormalSampler(const rng::Stream& stream) : stream_(stream) {}
   double operator()();
+  // A uniform in (0, 1) from the same stream (a pending Box–Muller spare stays pending).
+  double uniform() { return stream_.uniform(); }
 
  private:
   rng::Stream stream_;
   double spare_ = 0;
   bool has_spare_ = false;
+};
+
+// The same normals as NormalSampler on the same stream, made `block` at a time: the uniforms
+// drawn in order, then Box–Muller over the block in a loop that vectorizes (core/fastmath: the
+// same bits). The stream runs up to a block ahead of what was consumed, so use it only where
+// nothing else draws from that stream (data sets).
+class NormalBlockSampler {
+ public:
+  static constexpr int block = 256;  // normals per refill (an even number)
+  explicit NormalBlockSampler(const rng::Stream& stream) : stream_(stream) {}
+  double operator()() {
+    if (next_ == block) refill();
+    return values_[next_++];
+  }
+
+ private:
+  void refill();
+  rng::Stream stream_;
+  double values_[block];
+  int next_ = block;
 };
 
 // Uniform integer in [0, n), n >= 1, unbiased (Lemire's multiply-shift with rejection).

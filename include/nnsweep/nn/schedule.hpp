@@ -19,4 +19,21 @@ std::vector<std::int64_t> log_schedule(std::int64_t total, std::int64_t points);
 // points) (integer arithmetic, halves rounded up).
 std::vector<std::int64_t> linear_schedule(std::int64_t total, std::int64_t points);
 
+// A training run's length and its evaluation points: `total` epochs or optimizer steps, and
+// `points` evaluation points in [0, total] (0 and total included; fewer when total is small),
+// log- or linearly spaced.
+struct Schedule {
+  enum class Unit { epochs, steps };
+  enum class Spacing { log, linear };
+  Unit unit = Unit::epochs;
+  std::int64_t total = 1;
+  std::int64_t points = 2;
+  Spacing spacing = Spacing::log;
+
+  std::vector<std::int64_t> evaluation_points() const {
+    return spacing == Spacing::log ? log_schedule(total, points) : linear_schedule(total, points);
+  }
+  std::int64_t length() const { return schedule_length(total, points); }
+};
+
 }  // namespace nnsweep::nn

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "helpers.hpp"
@@ -482,4 +484,89 @@ TEST_CASE("bad specs are config errors that name the field", "[nn][config]") {
   CHECK_THROWS_WITH(nn::validate(spec), Catch::Contains("batch = 0"));
   CHECK(nn::parse_loss("hinge") == nn::LossKind::hinge);
   CHECK_THROWS_WITH(nn::parse_loss("l2"), Catch::Contains("logistic, hinge, mse"));
+}
+
+TEST_CASE("gradients of the support and splines networks match finite differences",
+          "[nn][gradient]") {
+  // support (issue 10): bias-free MLP d = 15 → 15 → 15 → 15 → 1, identity or relu, MSE.
+  for (const std::string activation : {"identity", "relu"}) {
+    PackD pack(make_spec(15, {15, 15, 15, 1}, activation, nn::LossKind::mse, false, false), 9);
+    for (int lane = 0; lane < LD; ++lane)
+      fill_lane(pack, lane, static_cast<std::uint64_t>(lane + 500));
+    check_gradient_by_finite_differences(pack, 9, "support/" + activation);
+  }
+  // splines (issue 11): f(x) = Σ v_k relu(w_k x + b_k) + a·x + c, width 12: one hidden layer with
+  // biases, a bias-free output, and the affine skip (a, c).
+  nn::TrainSpec spec = make_spec(1, {12, 1}, "relu", nn::LossKind::mse, true, true);
+  spec.network.layers[1].bias = false;
+  PackD pack(spec, 8);
+  for (int lane = 0; lane < LD; ++lane)
+    fill_lane(pack, lane, static_cast<std::uint64_t>(lane + 600));
+  check_gradient_by_finite_differences(pack, 8, "splines");
+}
+
+TEST_CASE("the fused evaluation forward pass is bitwise the layer-by-layer one", "[nn][forward]") {
+  const auto check = [](auto tag, const nn::TrainSpec& spec, const std::string& what) {
+    using Pack = typename decltype(tag)::type;
+    using T = std::remove_reference_t<decltype(*std::declval<Pack>().parameters())>;
+    constexpr int L = Pack::lanes;
+    Pack pack(spec, 1);
+    for (int lane = 0; lane < L; ++lane)
+      fill_lane(pack, lane, static_cast<std::uint64_t>(lane + 3));
+    const int m = 135;  // two full chunks of 64 and a remainder of 7 (columns 4 + 3)
+    std::vector<T> x(static_cast<std::size_t>(m) * static_cast<std::size_t>(spec.network.input) *
+                     L),
+        fused(static_cast<std::size_t>(m) * L), layered(fused.size());
+    nn::NormalSampler g(rng::Stream(5, 6, 7, rng::Purpose::test_data));
+    for (T& v : x) v = static_cast<T>(g());
+    pack.forward(x.data(), m, fused.data());
+    pack.set_fused(false);
+    pack.forward(x.data(), m, layered.data());
+    INFO(what);
+    CHECK(std::memcmp(fused.data(), layered.data(), fused.size() * sizeof(T)) == 0);
+    CHECK(std::isfinite(static_cast<double>(fused[0])));
+  };
+  for (const std::string activation : {"leaky_relu", "relu", "identity"}) {
+    // hidden widths 7 and 100: row strips of 3 (or 2) and a remainder
+    for (int hidden : {7, 100}) {
+      nn::TrainSpec lt =
+          make_spec(10, {hidden, 1}, activation, nn::LossKind::logistic, false, false);
+      check(std::common_type<PackD>{}, lt, activation + " 2 layers");
+      check(std::common_type<PackF>{}, lt, activation + " 2 layers float");
+    }
+    nn::TrainSpec deep = make_spec(4, {6, 5, 1}, activation, nn::LossKind::mse, true, true);
+    check(std::common_type<PackD>{}, deep, activation + " 3 layers, biases, skip");
+    check(std::common_type<PackF>{}, deep, activation + " 3 layers, biases, skip, float");
+  }
+}
+
+TEST_CASE("training in steps gives the same bits however the steps are split", "[nn][pack]") {
+  nn::TrainSpec lt = make_spec(5, {12, 1}, "leaky_relu", nn::LossKind::logistic, false, false, 0.1);
+  lt.network.layers[1].trainable = false;  // the fused batch-1 path
+  nn::TrainSpec batched = make_spec(4, {7, 5, 2}, "tanh", nn::LossKind::mse, true, true);
+  batched.optimizer.batch = 3;  // 7 steps per epoch, the last of 2 samples
+  nn::TrainSpec adam = batched;
+  adam.optimizer.kind = nn::OptimizerSpec::Kind::adam;
+  adam.optimizer.lr = 1e-3;
+  for (const nn::TrainSpec& spec : {lt, batched, adam}) {
+    PackD whole(spec, 20), split(spec, 20);
+    for (int lane = 0; lane < LD; ++lane) {
+      fill_lane(whole, lane, static_cast<std::uint64_t>(lane));
+      fill_lane(split, lane, static_cast<std::uint64_t>(lane));
+    }
+    for (int e = 0; e < 4; ++e) whole.epoch();
+    const std::int64_t total = 4 * whole.steps_per_epoch();
+    std::int64_t done = 0;
+    for (std::int64_t piece : {1, 7, 2, 13, 5, 1, 30}) {
+      const std::int64_t take = std::min(piece, total - done);
+      split.advance(take);
+      done += take;
+    }
+    split.advance(total - done);
+    CHECK(split.steps() == whole.steps());
+    CHECK(split.epochs() == 4);
+    CHECK(split.epoch_position() == 0);
+    for (int lane = 0; lane < LD; ++lane)
+      CHECK(lane_parameters(split, lane) == lane_parameters(whole, lane));
+  }
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -111,4 +112,18 @@ TEST_CASE("bounded integers are unbiased", "[nn][random]") {
   double chi2 = 0;
   for (int c : counts) chi2 += (c - expected) * (c - expected) / expected;
   CHECK(chi2 < 22.46);
+}
+
+TEST_CASE("the block sampler draws NormalSampler's normals, bit for bit", "[nn][random]") {
+  for (std::uint64_t key : {1u, 2u, 77u}) {
+    const rng::Stream stream(3, key, 5, rng::Purpose::data);
+    nn::NormalSampler one(stream);
+    nn::NormalBlockSampler block(stream);
+    int differ = 0;
+    for (int i = 0; i < 3 * nn::NormalBlockSampler::block + 17; ++i) {
+      const double a = one(), b = block();
+      differ += std::memcmp(&a, &b, sizeof a) != 0 ? 1 : 0;
+    }
+    CHECK(differ == 0);
+  }
 }
