@@ -9,7 +9,7 @@
 
 #include "cli.hpp"
 #include "nnsweep/experiments/experiment.hpp"
-#include "sweep.hpp"
+#include "unit_runner.hpp"
 
 using namespace nnsweep;
 
