@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter
 
 from .aggregate import aggregate
-from .io import PathLike, as_dataset, to_dataframe
+from .io import PathLike, as_dataset, replicates, to_dataframe
 from .linear_teacher import figure as linear_teacher
 from .style import colours
 
@@ -48,7 +48,7 @@ def correlations(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
         raise ValueError(f"not a correlations file: no {', '.join(missing)} column")
     if "l_over_n" not in df.columns:
         df["l_over_n"] = df["depth"] / df["width"]
-    by = [p for p in df.attrs["swept"] if p != "seed"]
+    by = [p for p in df.attrs["swept"] if p not in replicates(df)]
     cells = aggregate(df, by=by, metrics=["kappa4", "g4_ratio"])
     if "activation" not in cells.columns:
         cells["activation"] = df["activation"].iloc[0]

@@ -33,7 +33,8 @@ io::FileLayout file_layout(const Sweep& sweep) {
   layout.experiment = std::string(sweep.experiment->name());
   layout.sweep_seed = sweep.spec.sweep_seed;
   layout.spec_text = sweep.spec.canonical_text(sweep.experiment->schema());
-  layout.result_columns = result_columns(sweep.columns);
+  layout.result_columns = sweep.columns;
+  layout.replicates = sweep.experiment->replicates();
   return layout;
 }
 

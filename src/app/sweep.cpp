@@ -6,75 +6,43 @@
 
 namespace nnsweep::app {
 
-namespace {
-
-Sweep finish_loading(const config::RawSpec& raw) {
+Sweep load_sweep(const experiments::Experiment& experiment, const config::RawSpec& raw) {
+  experiments::check_declarations(experiment);
   Sweep sweep;
-  sweep.experiment = &experiments::find(raw.experiment);
-  const auto& experiment = *sweep.experiment;
+  sweep.experiment = &experiment;
   sweep.spec = config::resolve(raw, experiment.schema());
   sweep.table = std::make_unique<grid::TaskTable>(
       std::string(experiment.name()), experiment.schema(), sweep.spec,
       [&experiment](config::ParamSet& p) { experiment.resolve(p); });
   sweep.table->validate();
   const auto& table = *sweep.table;
-  sweep.columns = experiment.columns(table.params(0));
-  const bool has_curves = std::any_of(sweep.columns.begin(), sweep.columns.end(),
-                                      [](const auto& c) { return c.length > 0; });
-  for (std::size_t cell = 1; has_curves && cell < table.cell_count(); ++cell) {
-    const auto other = experiment.columns(table.params(cell * table.seeds_per_cell()));
-    for (std::size_t i = 0; i < other.size() && i < sweep.columns.size(); ++i)
-      sweep.columns[i].length = std::max(sweep.columns[i].length, other[i].length);
+  sweep.columns = grid::ColumnSet(sweep.column_options);
+  experiment.columns(table.params(0), sweep.columns);
+  // Lengths may depend on the parameters: the file holds each at its largest over the cells.
+  const bool sized =
+      std::any_of(sweep.columns.columns().begin(), sweep.columns.columns().end(),
+                  [](const grid::Column& c) { return !c.dims.empty() || c.is_text(); });
+  for (std::size_t cell = 1; sized && cell < table.cell_count(); ++cell) {
+    grid::ColumnSet other(sweep.column_options);
+    experiment.columns(table.params(cell * table.seeds_per_cell()), other);
+    sweep.columns.widen(other);
   }
   return sweep;
 }
 
-}  // namespace
-
 Sweep load_sweep(const std::string& path, const std::vector<std::string>& overrides) {
-  return finish_loading(config::read_spec_file(path, overrides));
+  const auto raw = config::read_spec_file(path, overrides);
+  return load_sweep(experiments::find(raw.experiment), raw);
 }
 
 Sweep load_sweep_text(const std::string& text, const std::string& origin,
                       const std::vector<std::string>& overrides) {
-  return finish_loading(config::read_spec_text(text, origin, overrides));
-}
-
-std::string kind_name(experiments::Column::Kind kind) {
-  switch (kind) {
-    case experiments::Column::Kind::metric:
-      return "metric";
-    case experiments::Column::Kind::theory:
-      return "theory";
-    case experiments::Column::Kind::derived:
-      return "derived";
-  }
-  return "?";
-}
-
-std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns) {
-  std::vector<io::ColumnSpec> out;
-  for (const auto& c : columns) {
-    io::ColumnSpec s;
-    s.name = c.name;
-    s.units = c.units;
-    s.long_name = c.long_name;
-    s.description = c.description;
-    s.kind = kind_name(c.kind);
-    s.length = c.length;
-    s.dim = c.dim;
-    out.push_back(s);
-  }
-  return out;
+  const auto raw = config::read_spec_text(text, origin, overrides);
+  return load_sweep(experiments::find(raw.experiment), raw);
 }
 
 void check_columns(const io::ResultsFile& file, const Sweep& sweep) {
-  const auto expected = result_columns(sweep.columns);
-  const auto& stored = file.result_columns();
-  bool same = stored.size() == expected.size();
-  for (std::size_t c = 0; same && c < expected.size(); ++c)
-    same = stored[c].name == expected[c].name && stored[c].length == expected[c].length;
-  if (!same)
+  if (!file.result_columns().same_layout(sweep.columns))
     throw config_error(
         cat(file.path(), ": its result columns differ from what this nnsweep writes for ",
             sweep.experiment->name(), " — use the nnsweep that wrote it (nnsweep_version ",

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nnsweep/experiments/experiment.hpp"
+#include "nnsweep/grid/columns.hpp"
 #include "nnsweep/grid/task_table.hpp"
 #include "nnsweep/io/results_file.hpp"
 
@@ -15,20 +16,18 @@ struct Sweep {
   const experiments::Experiment* experiment = nullptr;
   config::SweepSpec spec;
   std::unique_ptr<grid::TaskTable> table;
-  std::vector<experiments::Column> columns;  // every cell's columns; curves at their longest
+  grid::ColumnOptions column_options;  // the spec's switches that add columns
+  grid::ColumnSet columns;  // every cell's columns, each dimension and string at its longest
 };
 
+// Validates and expands a spec for `experiment` (which need not be registered: tests use their
+// own). Throws config_error.
+Sweep load_sweep(const experiments::Experiment& experiment, const config::RawSpec& raw);
 // Reads, validates and expands a spec (throws config_error).
 Sweep load_sweep(const std::string& path, const std::vector<std::string>& overrides);
 // The same from spec text (e.g. the one stored in a results file).
 Sweep load_sweep_text(const std::string& text, const std::string& origin,
                       const std::vector<std::string>& overrides);
-
-// A column kind as the results file's `kind` attribute and `nnsweep list` name it.
-std::string kind_name(experiments::Column::Kind kind);
-
-// The results file's view of the experiment's columns.
-std::vector<io::ColumnSpec> result_columns(const std::vector<experiments::Column>& columns);
 
 // Throws config_error unless `file` has exactly the result columns this nnsweep writes for
 // `sweep` (an older or newer nnsweep may not): checked before resuming or merging into it.

@@ -10,15 +10,9 @@
 
 namespace nnsweep::app {
 
-UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack) : sweep_(sweep), pack_(pack) {
-  for (const auto& c : sweep.columns) {
-    values_per_record_ += std::max<std::size_t>(1, c.length);
-    if (c.kind == experiments::Column::Kind::metric) continue;
-    if (c.length > 0)
-      throw error(
-          cat("internal: theory/derived column ", c.name, " is a curve; theory() returns scalars"));
-    ++theory_columns_;
-  }
+UnitRunner::UnitRunner(const Sweep& sweep, std::size_t pack)
+    : sweep_(sweep), pack_(pack), streams_(sweep.experiment->streams()) {
+  (void)sweep.columns.row();  // freezes the layout now: rows are then made without writing to it
   if (const char* fail = std::getenv("NNSWEEP_FAIL_TASKS")) {
     for (const auto& item : split(fail, ',')) {
       std::int64_t task = 0;
@@ -36,15 +30,30 @@ const UnitRunner::Cell& UnitRunner::cell_of(std::size_t cell, const config::Para
   auto it = cells_.find(cell);
   if (it != cells_.end()) return it->second;
   if (cells_.size() >= 64) cells_.erase(cells_.begin());
-  Cell entry;
+  Cell entry{grid::ColumnSet(sweep_.column_options), {}};
+  sweep_.experiment->columns(params, entry.columns);
+  entry.theory = entry.columns.row();
   // Theory never costs a measurement: where it cannot be computed its columns stay NaN.
   try {
-    entry.theory = sweep_.experiment->theory(params);
+    sweep_.experiment->theory({params, sweep_.column_options}, entry.theory);
   } catch (const std::exception&) {
-    entry.theory.assign(theory_columns_, std::nan(""));
+    entry.theory = entry.columns.row();
   }
-  entry.columns = sweep_.experiment->columns(params);
   return cells_.emplace(cell, std::move(entry)).first->second;
+}
+
+grid::Row UnitRunner::assemble(const Cell& cell, const grid::Row* measured) const {
+  grid::Row row = sweep_.columns.row();
+  row.copy_counts(cell.theory);
+  const auto& columns = sweep_.columns.columns();
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].kind == grid::ColumnKind::metric) {
+      if (measured != nullptr) row.copy_column(*measured, c);
+    } else {
+      row.copy_column(measured != nullptr && measured->assigned(c) ? *measured : cell.theory, c);
+    }
+  }
+  return row;
 }
 
 bool UnitRunner::wait_injected_delay(std::size_t tasks, const std::atomic<bool>& cancel) const {
@@ -68,10 +77,11 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
   for (std::size_t i = 0; i < unit.count; ++i) {
     records[i].task = unit.first + i;
     const auto params = table.params(unit.first + i);
-    replicas[i] = {sweep_.spec.sweep_seed, grid::task_key(table.experiment(), params),
-                   params.integer("seed")};
+    replicas[i] =
+        experiments::make_replica(table.experiment(), streams_, sweep_.spec.sweep_seed, params);
   }
   const auto params = table.params(unit.first);
+  const Cell& cell = cell_of(table.cell_of(unit.first), params);
   std::vector<experiments::TaskResult> results;
   std::string kernel_error;  // the kernel threw or broke its contract: every task failed
   if (wait_injected_delay(unit.count, cancel)) {
@@ -79,7 +89,7 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
       experiments::RunOptions options;
       options.pack = pack_;
       options.cancel = &cancel;
-      results = experiment.run(params, replicas, options);
+      results = experiment.run({params, sweep_.column_options}, replicas, options);
       if (results.size() != unit.count)
         kernel_error = cat("internal: the kernel returned ", results.size(), " results for ",
                            unit.count, " tasks");
@@ -87,57 +97,32 @@ std::vector<grid::TaskRecord> UnitRunner::operator()(const sched::WorkUnit& unit
       kernel_error = e.what();
     }
   } else {
-    results.assign(unit.count, {grid::TaskStatus::pending, "", {}});  // abandoned, as by a kernel
+    results.assign(unit.count, experiments::TaskResult::pending());  // abandoned, as by a kernel
   }
   if (!kernel_error.empty())
     results.assign(unit.count, {grid::TaskStatus::failed, kernel_error, {}});
-  const Cell& cell = cell_of(table.cell_of(unit.first), params);
-  const auto& theory = cell.theory;
   for (std::size_t i = 0; i < unit.count; ++i) {
     auto& record = records[i];
-    auto& result = results[i];
+    const auto& result = results[i];
     record.status = static_cast<std::uint8_t>(result.status);
     record.error = result.error;
-    record.values.reserve(values_per_record_);
-    std::size_t metric = 0, predicted = 0;
-    for (std::size_t c = 0; c < sweep_.columns.size(); ++c) {
-      const std::size_t file_length = std::max<std::size_t>(1, sweep_.columns[c].length);
-      if (sweep_.columns[c].kind == experiments::Column::Kind::metric) {
-        const std::size_t length = std::max<std::size_t>(1, cell.columns[c].length);
-        for (std::size_t k = 0; k < file_length; ++k)
-          record.values.push_back(k < length && metric + k < result.values.size()
-                                      ? result.values[metric + k]
-                                      : std::nan(""));
-        metric += length;
-      } else {
-        record.values.push_back(predicted < theory.size() ? theory[predicted] : std::nan(""));
-        ++predicted;
-      }
-    }
-    const bool pending = result.status == grid::TaskStatus::pending;
+    const bool measured =
+        result.status == grid::TaskStatus::done || result.status == grid::TaskStatus::diverged;
     if (std::find(injected_failures_.begin(), injected_failures_.end(), record.task) !=
         injected_failures_.end()) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error = "injected failure (NNSWEEP_FAIL_TASKS)";
-    } else if (!pending && kernel_error.empty() &&
-               (metric != result.values.size() || predicted != theory.size())) {
+    } else if (measured &&
+               (result.row.empty() || !result.row.columns().same_layout(cell.columns))) {
       record.status = static_cast<std::uint8_t>(grid::TaskStatus::failed);
       record.error =
-          cat("internal: the kernel gave ", result.values.size(), " values and ", theory.size(),
-              " theory values; the columns need ", metric, " and ", predicted);
+          "internal: the kernel's row is not a row of the cell's columns (declare them once, in "
+          "one function that columns(), run() and theory() share)";
     }
     // Measured values exist only for done and diverged tasks (results-file.md); theory stays.
     const auto status = static_cast<grid::TaskStatus>(record.status);
-    if (status != grid::TaskStatus::done && status != grid::TaskStatus::diverged) {
-      std::size_t offset = 0;
-      for (const auto& column : sweep_.columns) {
-        const std::size_t length = std::max<std::size_t>(1, column.length);
-        if (column.kind == experiments::Column::Kind::metric)
-          std::fill_n(record.values.begin() + static_cast<std::ptrdiff_t>(offset), length,
-                      std::nan(""));
-        offset += length;
-      }
-    }
+    const bool kept = status == grid::TaskStatus::done || status == grid::TaskStatus::diverged;
+    record.row = assemble(cell, kept ? &result.row : nullptr);
   }
   return records;
 }

@@ -61,17 +61,16 @@ const char* metric_name(Metric metric) {
 Data make_data(const Problem& p, const Replica& replica) {
   const auto seed = static_cast<std::uint64_t>(replica.seed);
   Data data;
-  nn::NormalSampler train(rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::data));
+  nn::NormalSampler train(replica.stream(rng::Purpose::data, seed));
   data.teacher.resize(sz(p.d));
   for (double& t : data.teacher) t = train();
   const double norm = std::sqrt(dot(data.teacher.data(), data.teacher.data(), p.d));
   for (double& t : data.teacher) t /= norm;
   draw_points(train, data.teacher, p.gamma, p.n_train, p.d, data.x_train, &data.y_train);
-  nn::NormalSampler test(
-      rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::test_data));
+  nn::NormalSampler test(replica.stream(rng::Purpose::test_data, seed));
   draw_points(test, data.teacher, p.gamma, p.n_test, p.d, data.x_test, &data.y_test);
-  nn::NormalSampler probe(
-      rng::Stream(replica.sweep_seed, stream_key ^ 1, seed, rng::Purpose::test_data));
+  nn::NormalSampler probe(rng::Stream(replica.sweep_seed, replica.key(rng::Purpose::test_data) ^ 1,
+                                      seed, rng::Purpose::test_data));
   draw_points(probe, data.teacher, 0, p.n_test, p.d, data.x_probe, nullptr);
   double max_norm2 = 0;
   for (std::int64_t s = 0; s < p.n_train; ++s) {
@@ -244,15 +243,14 @@ bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::si
       x_test[q * L + sz(lane)] = static_cast<T>(D.x_test[q]);
       x_probe[q * L + sz(lane)] = static_cast<T>(D.x_probe[q]);
     }
-    nn::NormalSampler z(rng::Stream(replica.sweep_seed, stream_key,
-                                    static_cast<std::uint64_t>(replica.seed), rng::Purpose::init));
+    nn::NormalSampler z(
+        replica.stream(rng::Purpose::init, static_cast<std::uint64_t>(replica.seed)));
     for (int i = 0; i < hidden; ++i) {
       for (int j = 0; j < d; ++j) pack.weight(0, i, j, lane) = static_cast<T>(init_scale * z());
       pack.weight(1, 0, i, lane) = static_cast<T>(i < p.k ? v : -v);
     }
     pack.set_order_stream(
-        lane, rng::Stream(replica.sweep_seed, stream_key, static_cast<std::uint64_t>(replica.seed),
-                          rng::Purpose::batch_order));
+        lane, replica.stream(rng::Purpose::batch_order, static_cast<std::uint64_t>(replica.seed)));
   }
 
   const std::vector<std::int64_t> epochs = evaluation_epochs(p);
@@ -359,24 +357,27 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   }
   const std::vector<std::int64_t> epochs = evaluation_epochs(p);
   const std::size_t points = epochs.size();
-  const std::size_t length = metric_count + 1 + (metric_count + 1) * points;
+  grid::ColumnSet columns;
+  const Columns ids = declare(p, columns);
   std::vector<TaskResult> results(replicas.size());
   for (std::size_t r = 0; r < replicas.size(); ++r) {
     TaskResult& result = results[r];
     if (r >= done) {
-      result.status = Status::pending;
-      result.values.assign(length, std::numeric_limits<double>::quiet_NaN());
+      result = TaskResult::pending();
       continue;
     }
     const Track& track = tracks[r];
     result.status = track.dead ? Status::diverged : Status::done;
     result.error = track.why;
-    result.values.reserve(length);
-    for (std::size_t q = 0; q < metric_count; ++q)
-      result.values.push_back(track.curves[q * points + points - 1]);
-    result.values.push_back(track.zero_error_epoch);
-    result.values.insert(result.values.end(), track.curves.begin(), track.curves.end());
-    for (std::int64_t e : epochs) result.values.push_back(static_cast<double>(e));
+    grid::Row& row = result.row = columns.row();
+    for (std::size_t q = 0; q < metric_count; ++q) {
+      row.set(ids.metric[q], track.curves[q * points + points - 1]);
+      std::copy_n(track.curves.begin() + static_cast<std::ptrdiff_t>(q * points), points,
+                  row.curve(ids.curve[q]).begin());
+    }
+    row.set(ids.zero_error_epoch, track.zero_error_epoch);
+    const auto epoch_curve = row.curve(ids.curve_epoch);
+    for (std::size_t i = 0; i < points; ++i) epoch_curve[i] = static_cast<double>(epochs[i]);
   }
   return results;
 }

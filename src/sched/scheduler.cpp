@@ -22,8 +22,13 @@ void serialize(Archive& ar, nnsweep::sched::WorkUnit& u, unsigned /*version*/) {
   ar& u.first& u.count& u.cost;
 }
 template <class Archive>
+void serialize(Archive& ar, nnsweep::grid::RowData& d, unsigned /*version*/) {
+  ar& d.numbers& d.texts& d.theory_kinds& d.counts;
+}
+// The row travels as its values; the receiver (the results file) knows their layout.
+template <class Archive>
 void serialize(Archive& ar, nnsweep::grid::TaskRecord& r, unsigned /*version*/) {
-  ar& r.task& r.status& r.rank& r.run& r.attempts& r.wall_s& r.error& r.values;
+  ar& r.task& r.status& r.rank& r.run& r.attempts& r.wall_s& r.error& r.row.data();
 }
 }  // namespace boost::serialization
 
