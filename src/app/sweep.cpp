@@ -11,6 +11,7 @@ Sweep load_sweep(const experiments::Experiment& experiment, const config::RawSpe
   Sweep sweep;
   sweep.experiment = &experiment;
   sweep.spec = config::resolve(raw, experiment.schema());
+  sweep.column_options.save_weights = sweep.spec.save_weights;
   sweep.table = std::make_unique<grid::TaskTable>(
       std::string(experiment.name()), experiment.schema(), sweep.spec,
       [&experiment](config::ParamSet& p) { experiment.resolve(p); });
@@ -18,6 +19,9 @@ Sweep load_sweep(const experiments::Experiment& experiment, const config::RawSpe
   const auto& table = *sweep.table;
   sweep.columns = grid::ColumnSet(sweep.column_options);
   experiment.columns(table.params(0), sweep.columns);
+  if (sweep.spec.save_weights && !sweep.columns.find("weights"))
+    throw config_error(cat(sweep.spec.origin, " save_weights = true: ", experiment.name(),
+                           " has no weights to save (it trains no network) — remove save_weights"));
   // Lengths may depend on the parameters: the file holds each at its largest over the cells.
   const bool sized =
       std::any_of(sweep.columns.columns().begin(), sweep.columns.columns().end(),
@@ -56,16 +60,18 @@ void check_same_sweep(const io::ResultsFile& file, const Sweep& sweep, const std
     throw config_error(cat(file.path(), ": written by experiment '", stored_experiment, "', ",
                            against.empty() ? "the spec" : against, " is '",
                            sweep.experiment->name(), "' — ", fix));
-  check_columns(file, sweep);
+  // The spec first: a differing key (save_weights, say) explains differing columns too.
   const auto& schema = sweep.experiment->schema();
   const std::string text = file.spec_text();
-  if (text == sweep.spec.canonical_text(schema)) return;
-  const Sweep stored = load_sweep_text(text, file.path() + " /spec", {});
-  const auto keys = config::differing_keys(stored.spec, sweep.spec, schema);
-  if (!keys.empty())
-    throw config_error(cat(file.path(), ": written by a different spec",
-                           against.empty() ? "" : " than " + against,
-                           " (differing keys: ", join(keys, ", "), ") — ", fix));
+  if (text != sweep.spec.canonical_text(schema)) {
+    const Sweep stored = load_sweep_text(text, file.path() + " /spec", {});
+    const auto keys = config::differing_keys(stored.spec, sweep.spec, schema);
+    if (!keys.empty())
+      throw config_error(cat(file.path(), ": written by a different spec",
+                             against.empty() ? "" : " than " + against,
+                             " (differing keys: ", join(keys, ", "), ") — ", fix));
+  }
+  check_columns(file, sweep);
 }
 
 }  // namespace nnsweep::app

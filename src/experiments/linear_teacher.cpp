@@ -105,6 +105,10 @@ linear_teacher::Columns linear_teacher::declare(const Problem& problem, grid::Co
       "curve_epoch", points, "epoch", "epoch",
       "the evaluation epochs of the curves: 0, then log-spaced up to `epochs` (every epoch while "
       "log spacing would repeat one)");
+  const auto hidden = static_cast<std::size_t>(2 * problem.k);
+  ids.weights = columns.weights(hidden * static_cast<std::size_t>(problem.d) + hidden,
+                                "w (2k x d, row-major: unit i's weights in row i, the first k "
+                                "units of sign +1), then the second layer v (2k)");
   return ids;
 }
 
@@ -190,7 +194,9 @@ class LinearTeacher final : public Experiment {
 
   std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,
                               const RunOptions& options) const override {
-    return train(problem_of(cell.params), replicas, options);
+    Problem p = problem_of(cell.params);
+    p.save_weights = cell.options.save_weights;
+    return train(p, replicas, options);
   }
 
  private:

@@ -201,6 +201,7 @@ struct Track {
   double zero_error_epoch = std::numeric_limits<double>::quiet_NaN();
   bool dead = false;
   std::string why;
+  std::vector<double> weights;  // with save_weights: w (2k × d) then v (2k), at the end
 };
 
 // Trains replicas [first, last) (at most one pack) into tracks; false when cancelled.
@@ -336,6 +337,14 @@ bool train_block(const Problem& p, const std::vector<Replica>& replicas, std::si
     for (int lane = 0; lane < real; ++lane) all_dead = all_dead && lane_dead(lane, epoch);
     if (all_dead) break;
   }
+  if (p.save_weights)
+    for (int lane = 0; lane < real; ++lane) {
+      std::vector<double>& out = tracks[first + sz(lane)].weights;
+      for (std::size_t q = 0; q < w.size(); ++q)
+        out.push_back(static_cast<double>(pack.parameter(q, lane)));
+      for (int i = 0; i < hidden; ++i)
+        out.push_back(static_cast<double>(pack.weight(1, 0, i, lane)));
+    }
   return true;
 }
 
@@ -357,7 +366,7 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   }
   const std::vector<std::int64_t> epochs = evaluation_epochs(p);
   const std::size_t points = epochs.size();
-  grid::ColumnSet columns;
+  grid::ColumnSet columns(grid::ColumnOptions{p.save_weights});
   const Columns ids = declare(p, columns);
   std::vector<TaskResult> results(replicas.size());
   for (std::size_t r = 0; r < replicas.size(); ++r) {
@@ -378,6 +387,8 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
     row.set(ids.zero_error_epoch, track.zero_error_epoch);
     const auto epoch_curve = row.curve(ids.curve_epoch);
     for (std::size_t i = 0; i < points; ++i) epoch_curve[i] = static_cast<double>(epochs[i]);
+    if (ids.weights)
+      std::copy(track.weights.begin(), track.weights.end(), row.curve(ids.weights).begin());
   }
   return results;
 }

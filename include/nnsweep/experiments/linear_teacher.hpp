@@ -38,6 +38,7 @@ struct Problem {
   bool train_second_layer = false;
   std::int64_t log_points = 30;
   bool single_precision = false;
+  bool save_weights = false;  // the sweep's save_weights: keep each replica's final weights
 };
 
 Problem problem_of(const config::ParamSet& params);
@@ -79,12 +80,14 @@ enum Metric : std::size_t {
 const char* metric_name(Metric metric);
 
 // The columns of a cell: each metric after the last epoch, zero_error_epoch, each metric as a
-// curve `curve_<metric>` over `log_point`, and curve_epoch (the evaluation epochs).
+// curve `curve_<metric>` over `log_point`, curve_epoch (the evaluation epochs), and with
+// save_weights `weights`: w (2k × d, row-major, the first k units of sign +1) then v (2k).
 struct Columns {
   std::array<grid::ScalarId, metric_count> metric;
   grid::ScalarId zero_error_epoch;
   std::array<grid::CurveId, metric_count> curve;
   grid::CurveId curve_epoch;
+  grid::CurveId weights;
 };
 Columns declare(const Problem& problem, grid::ColumnSet& columns);
 

@@ -136,3 +136,35 @@ TEST_CASE("a failed task keeps its theory and loses its measurements", "[app][co
   CHECK(records[3].row.number("theory_value") == 6);  // seed 3: the kernel's
   CHECK(records[0].row.number("value") == 3);
 }
+
+TEST_CASE("save_weights: a spec switch that adds the weights column", "[app][columns]") {
+  const app::Sweep plain = toy_sweep("n = 2,3\nseed = 0..1\n");
+  CHECK_FALSE(plain.columns.find("weights"));
+  const app::Sweep saving =
+      app::load_sweep(toy::experiment(),
+                      config::read_spec_text("experiment = toy\n[params]\nn = 2,3\nseed = 0..1\n",
+                                             "test", {"save_weights=true"}));
+  CHECK(saving.spec.save_weights);
+  // Stored in /spec (so a resume compares it), only when set: older specs read the same.
+  const auto& schema = toy::experiment().schema();
+  CHECK(saving.spec.canonical_text(schema).find("save_weights = true\n") != std::string::npos);
+  CHECK(plain.spec.canonical_text(schema).find("save_weights") == std::string::npos);
+  CHECK(config::differing_keys(plain.spec, saving.spec, schema) ==
+        std::vector<std::string>{"save_weights"});
+  REQUIRE(saving.columns.find("weights"));
+  CHECK(saving.columns[*saving.columns.find("weights")].dims[0].name == "parameter");
+  CHECK(saving.columns[*saving.columns.find("weights")].length() == 4);  // n + 1 at n = 3
+  app::UnitRunner runner(saving, 0);
+  const std::atomic<bool> never{false};
+  const auto records = runner({0, 2, 2.0}, never);  // n = 2, seeds 0 and 1
+  for (std::size_t k = 0; k < 3; ++k) CHECK(records[1].row.number("weights", k) == k + 1.0);
+  CHECK(std::isnan(records[1].row.number("weights", 3)));  // padding to n = 3's length
+  CHECK(records[1].row.data().counts[saving.columns.dimension_index("parameter")] == 3);
+  // An experiment without weights refuses the switch (one line: key, value, fix).
+  CHECK_THROWS_WITH(
+      app::load_sweep_text("experiment = correlations\n", "spec", {"save_weights=true"}),
+      Catch::Contains("save_weights = true: correlations has no weights to save"));
+  CHECK_THROWS_WITH(
+      app::load_sweep_text("experiment = correlations\n", "spec", {"save_weights=yes"}),
+      Catch::Contains("save_weights = yes: not true or false"));
+}

@@ -24,6 +24,7 @@ struct Columns {
   grid::TextId digits;
   grid::TheoryId theory_value;
   grid::ScalarId twice_n;
+  grid::CurveId weights;  // with save_weights: n + 1 "parameters" k + seed
 };
 
 inline Columns declare(const config::ParamSet& params, grid::ColumnSet& set) {
@@ -37,6 +38,7 @@ inline Columns declare(const config::ParamSet& params, grid::ColumnSet& set) {
   ids.theory_value = set.theory("theory_value", "value", "1", "value (theory)",
                                 "n (leading order); seed + n (exact) for odd seeds");
   ids.twice_n = set.derived("twice_n", "1", "2n", "2 n");
+  ids.weights = set.weights(n + 1, "k + seed");
   return ids;
 }
 
@@ -70,6 +72,10 @@ class Toy final : public experiments::Experiment {
       for (std::size_t i = 0; i < gram.rows(); ++i)
         for (std::size_t j = 0; j < gram.cols(); ++j) gram(i, j) = static_cast<double>(10 * i + j);
       r.row.set_text(ids.digits, std::to_string(replica.seed * n));
+      if (ids.weights) {
+        auto w = r.row.curve(ids.weights);
+        for (std::size_t k = 0; k < w.size(); ++k) w[k] = static_cast<double>(k + replica.seed);
+      }
       if (replica.seed % 2 == 1)
         r.row.set_theory(ids.theory_value, static_cast<double>(replica.seed + n),
                          grid::TheoryKind::exact);

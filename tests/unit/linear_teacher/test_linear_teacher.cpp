@@ -446,3 +446,34 @@ TEST_CASE("parameters: defaults, constraints and cost", "[linear_teacher]") {
   params.set("epochs", std::int64_t{400});
   CHECK(e.cost(params) - base == Approx(1.76e8).epsilon(1e-6));
 }
+
+TEST_CASE("save_weights: the final weights of each replica, as the observer saw them",
+          "[linear_teacher]") {
+  lt::Problem p = lt::problem_of(defaults());
+  p.k = 3;
+  p.d = 4;
+  p.n_train = 30;
+  p.n_test = 50;
+  p.epochs = 6;
+  p.log_points = 4;
+  p.train_second_layer = true;
+  std::map<std::size_t, std::vector<double>> last;  // replica → w then v at the last epoch
+  const lt::Observer observer = [&](const lt::Observation& o) {
+    if (o.epoch != p.epochs) return;
+    last[o.replica] = o.w;
+    last[o.replica].insert(last[o.replica].end(), o.v.begin(), o.v.end());
+  };
+  const auto plain = lt::train(p, seeds(0, 3), {});
+  p.save_weights = true;
+  const auto saved = lt::train(p, seeds(0, 3), {}, observer);
+  REQUIRE(saved.size() == 3);
+  for (std::size_t r = 0; r < 3; ++r) {
+    INFO("replica " << r);
+    REQUIRE(last[r].size() == 2 * 3 * 4 + 2 * 3);
+    for (std::size_t q = 0; q < last[r].size(); ++q)
+      CHECK(saved[r].row.number("weights", q) == last[r][q]);
+    CHECK(value(saved[r], lt::align_mean) ==
+          value(plain[r], lt::align_mean));  // nothing else moves
+  }
+  CHECK_FALSE(plain[0].row.columns().find("weights"));
+}
