@@ -43,6 +43,46 @@ std::string theory_kinds_text(const std::vector<std::pair<std::string, grid::The
   return out;
 }
 
+// One experiment: its parameters, the columns of its results file (with the weights that
+// save_weights adds, where it has them) and its replicate axes.
+std::string describe(const experiments::Experiment& experiment, report::Format format) {
+  // Markdown needs a blank line between a paragraph and a table.
+  const std::string gap = format == report::Format::markdown ? "\n\n" : "\n";
+  std::string out;
+  report::Table params;
+  params.headers = {"name", "type", "default", "unit", "valid", "help"};
+  for (const auto& p : experiment.schema().params())
+    params.rows.push_back({p.name, std::string(config::type_name(p.type)), p.default_value, p.unit,
+                           valid_values(p), p.help});
+  out += "parameters:" + gap + report::render(params, format);
+  const std::string defaults = cat("experiment = ", experiment.name(), "\n");
+  Sweep sweep = load_sweep_text(defaults, "defaults", {});
+  bool weights = false;
+  try {
+    sweep = load_sweep_text(defaults, "defaults", {"save_weights=true"});
+    weights = true;
+  } catch (const config_error&) {  // it has no weights to save
+  }
+  report::Table columns;
+  columns.headers = {"column", "kind", "units", "description"};
+  for (const auto& c : sweep.columns.columns()) {
+    std::vector<std::string> dims;
+    for (const auto& d : c.dims) dims.push_back(d.name);
+    std::string name = dims.empty() ? c.name : cat(c.name, "[", join(dims, ", "), "]");
+    if (c.is_text()) name += cat(" (text, ", c.string_size, " bytes)");
+    std::string kind(grid::kind_name(c.kind));
+    if (weights && c.name == "weights") kind += " (save_weights = true)";
+    columns.rows.push_back({name, kind, c.units, c.description});
+  }
+  out +=
+      "\ncolumns of the results file (each theory column X also has X_kind, each dimension D "
+      "D_count):" +
+      gap + report::render(columns, format);
+  out +=
+      cat("\nreplicate axes (report pools over them): ", join(experiment.replicates(), ", "), "\n");
+  return out;
+}
+
 }  // namespace
 
 int list_command(const std::vector<std::string>& args) {
@@ -53,11 +93,27 @@ int list_command(const std::vector<std::string>& args) {
       "help) — every one can be swept in a spec's [params] — and the columns it "
       "writes.\n\nOptions");
   options.add_options()("help,h", "show this help")(
+      "all", po::bool_switch(),
+      "every experiment's parameters and columns, one section each (with --format markdown: "
+      "the generated part of docs/results-file.md, see scripts/update-docs.sh)")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed = parse(args, options, "experiment", 1, "nnsweep list [EXPERIMENT]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   const auto format = report::parse_format(vm["format"].as<std::string>());
+  if (vm["all"].as<bool>()) {
+    if (vm.count("experiment") > 0)
+      throw config_error("--all lists every experiment — give EXPERIMENT or --all, not both");
+    bool first = true;
+    for (const auto* e : experiments::all()) {
+      std::cout << (first ? "" : "\n") << (format == report::Format::markdown ? "### " : "")
+                << e->name() << "\n\n"
+                << e->summary() << "\n\n"
+                << describe(*e, format);
+      first = false;
+    }
+    return exit_ok;
+  }
   if (vm.count("experiment") == 0) {
     report::Table table;
     table.headers = {"experiment", "what it measures"};
@@ -68,25 +124,8 @@ int list_command(const std::vector<std::string>& args) {
     return exit_ok;
   }
   const auto& experiment = experiments::find(vm["experiment"].as<std::string>());
-  std::cout << experiment.name() << ": " << experiment.summary() << "\n\nparameters:\n";
-  report::Table params;
-  params.headers = {"name", "type", "default", "unit", "valid", "help"};
-  for (const auto& p : experiment.schema().params())
-    params.rows.push_back({p.name, std::string(config::type_name(p.type)), p.default_value, p.unit,
-                           valid_values(p), p.help});
-  std::cout << report::render(params, format);
-  const Sweep defaults =
-      load_sweep_text(cat("experiment = ", experiment.name(), "\n"), "defaults", {});
-  report::Table columns;
-  columns.headers = {"column", "kind", "units", "description"};
-  for (const auto& c : defaults.columns.columns()) {
-    std::vector<std::string> dims;
-    for (const auto& d : c.dims) dims.push_back(d.name);
-    std::string name = dims.empty() ? c.name : cat(c.name, "[", join(dims, ", "), "]");
-    if (c.is_text()) name += cat(" (text, ", c.string_size, " bytes)");
-    columns.rows.push_back({name, std::string(grid::kind_name(c.kind)), c.units, c.description});
-  }
-  std::cout << "\ncolumns of the results file:\n" << report::render(columns, format);
+  std::cout << experiment.name() << ": " << experiment.summary() << "\n\n"
+            << describe(experiment, format);
   return exit_ok;
 }
 

@@ -17,11 +17,11 @@ constexpr const char* kind_names[] = {"parameter", "metric",    "theory",      "
                                       "metadata",  "dimension", "theory_kind", "count"};
 constexpr const char* theory_names[] = {"none", "exact", "nlo", "lo", "bound", "numerical"};
 
+// A letter, then letters, digits and _ (HDF5, xarray and pandas take it as it is: theory_T).
 bool valid_name(const std::string& name) {
-  if (name.empty() || !(std::islower(static_cast<unsigned char>(name[0])) != 0)) return false;
+  if (name.empty() || std::isalpha(static_cast<unsigned char>(name[0])) == 0) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) != 0 ||
-           std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '_';
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
   });
 }
 
@@ -75,7 +75,7 @@ ColumnSet::ColumnSet(const std::vector<Column>& columns) {
 std::size_t ColumnSet::add(Column column) {
   if (!valid_name(column.name))
     throw error(cat("internal: column name '", column.name,
-                    "' — use lower-case letters, digits and _ (the spec's words)"));
+                    "' — use a letter, then letters, digits and _"));
   const auto taken = [this](const std::string& name) {
     if (find(name)) return true;
     for (const auto& d : dimensions_)
