@@ -182,7 +182,7 @@ Rate sampler_rate(const Options& o, const corr::Problem& p) {
       net ? std::max<std::size_t>(lanes, static_cast<std::size_t>(2e6 / weights) / lanes * lanes)
           : 64 * lanes;
   std::vector<double> obs(count * corr::observable_count);
-  const experiments::Replica replica{1, 2, 0};
+  const experiments::Replica replica{1, 2, 0, {}};
   std::int64_t first = 0;
   return median_rate(o, [&] {
     net ? corr::sample_network<T>(p, replica, first, count, obs.data())

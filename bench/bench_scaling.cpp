@@ -15,7 +15,7 @@
 #include <random>
 
 #include "nnsweep/sched/scheduler.hpp"
-#include "sweep.hpp"
+#include "work_units.hpp"
 
 namespace {
 
@@ -42,7 +42,7 @@ double measure_report_cost(const boost::mpi::communicator& world, std::size_t un
   options.bundle_seconds_per_rank = 0;
   options.progress = sched::ProgressStyle::none;
   NullSink sink;
-  const auto summary = sched::run(world, work, nothing, sink, options);
+  const auto summary = sched::run(sched::mpi_context(world), work, nothing, sink, options);
   return summary.makespan_s / static_cast<double>(units);
 }
 

@@ -163,7 +163,10 @@ void linear_teacher_run(const char* precision, int packs) {
   const std::size_t lanes = e.preferred_pack(params),
                     tasks = lanes * static_cast<std::size_t>(packs);
   std::vector<experiments::Replica> replicas;
-  for (std::size_t s = 0; s < tasks; ++s) replicas.push_back({1, s, static_cast<std::int64_t>(s)});
+  for (std::size_t s = 0; s < tasks; ++s) {
+    params.set("seed", static_cast<std::int64_t>(s));
+    replicas.push_back(experiments::make_replica(e, 1, params));
+  }
   const double k = static_cast<double>(p.k), d = static_cast<double>(p.d),
                n = static_cast<double>(p.n_train), m = static_cast<double>(p.n_test);
   const double forward = 4 * k * d + 4 * k, per_evaluation = n * 4 * k * d + 2 * m * 2 * d,
@@ -207,11 +210,14 @@ void calibrate(const char* precision) {
   params.set("precision", std::string(precision));
   const std::size_t tasks = e.preferred_pack(params);
   std::vector<experiments::Replica> replicas;
-  for (std::size_t s = 0; s < tasks; ++s) replicas.push_back({1, s, static_cast<std::int64_t>(s)});
+  for (std::size_t s = 0; s < tasks; ++s) {
+    params.set("seed", static_cast<std::int64_t>(s));
+    replicas.push_back(experiments::make_replica(e, 1, params));
+  }
   std::vector<double> seconds;
   for (int r = 0; r < (quick ? 1 : 3); ++r) {
     const double t0 = now();
-    e.run(params, replicas, {});
+    e.run({params, {}}, replicas, {});
     seconds.push_back((now() - t0) / static_cast<double>(tasks));
   }
   const double per_task = median(seconds), cost = e.cost(params);

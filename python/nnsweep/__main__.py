@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = commands.add_parser("summary", help="print mean ± sem per cell")
     summary.add_argument("file", type=Path)
     summary.add_argument("--by", help="comma-separated cell parameters "
-                                      "(default: the swept parameters except seed)")
+                                      "(default: the swept parameters except the replicate axes)")
     summary.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
     args = parser.parse_args(argv)
 

@@ -1,7 +1,8 @@
-"""Statistics per grid cell: mean ± sem over seeds, theory and z-score.
+"""Statistics per grid cell: mean ± sem over the replicas, theory and z-score.
 
-A cell is one combination of the ``by`` parameters (default: the swept parameters except
-``seed``); its tasks are the seeds, independent Monte Carlo replicas. Only tasks with status
+A cell is one combination of the ``by`` parameters (default: the swept parameters except the
+replicate axes, ``seed`` and any other the experiment declares); its tasks are independent
+replicas. Only tasks with status
 done enter the statistics; the other statuses are counted per cell.
 """
 from __future__ import annotations
@@ -12,10 +13,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .io import DONE, PathLike, to_dataframe
+from .io import DONE, PathLike, replicates, to_dataframe
 
 #: Columns that are functions of the cell's parameters, reported once per cell.
 CELL_CONSTANTS = ("l_over_n",)
+
+#: Names of the theory kinds (flag_meanings of ``<theory>_kind``), by code.
+THEORY_KINDS = ["none", "exact", "nlo", "lo", "bound", "numerical"]
 
 
 def metric_names(df: pd.DataFrame) -> list[str]:
@@ -38,9 +42,14 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
       z-score by; with heavy tails the per-task errors alone are optimistic. With one task:
       its own ``X_sem``, else NaN;
     - ``X_count``: number of done tasks with a finite ``X``;
-    - ``X_theory``, ``X_z = (X_mean − X_theory) / X_sem``: when a ``theory_X`` column exists.
-      The theory is taken only where it is the same for every task of the cell (else NaN,
-      e.g. when ``by`` pools cells with different predictions).
+    - ``X_theory``, ``X_z``: when a theory column predicts ``X`` (its ``predicts`` attribute,
+      else the name ``theory_X``). One prediction for the whole cell: ``X_z = (X_mean −
+      X_theory) / X_sem``. A prediction per task (computed from the task's own data; every
+      counted task has one): ``X_theory`` is its mean and ``X_z`` the mean of the paired
+      differences ``X − theory`` over their sem (computed like ``X_sem``). Else NaN (e.g. when
+      ``by`` pools cells with different predictions);
+    - ``X_theory_kind``: the counted tasks' theory kind (``exact``, ``nlo``, ``lo``, ``bound``,
+      ``numerical``, ``none``; ``mixed`` when they differ), from ``<theory>_kind``.
 
     Also ``n_tasks`` and ``n_<status>`` (pending, done, failed, ...) per cell, and the cell's
     ``l_over_n`` when the file has that column. ``path_or_df`` is a path, a loaded Dataset or a
@@ -51,7 +60,7 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
     if by is None:
         if "swept" not in df.attrs:
             raise ValueError("give `by`: the frame does not say which parameters were swept")
-        by = [p for p in df.attrs["swept"] if p != "seed"]
+        by = [p for p in df.attrs["swept"] if p not in replicates(df)]
     by = list(by)
     metrics = metric_names(df) if metrics is None else list(metrics)
     missing = [c for c in by + metrics if c not in df.columns]
@@ -72,18 +81,60 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
         values = df[x].where(done)
         by_cell = values.groupby(keys)
         count = by_cell.count()
-        sem = by_cell.std(ddof=1) / np.sqrt(count)
-        if f"{x}_sem" in df.columns:
-            own = df[f"{x}_sem"].where(values.notna())
-            within = np.sqrt((own ** 2).groupby(keys).sum(min_count=1)) / count
-            sem = np.fmax(sem, within)  # fmax: a NaN on one side yields the other
+        own = df[f"{x}_sem"].where(values.notna()) if f"{x}_sem" in df.columns else None
         out[f"{x}_mean"] = by_cell.mean()
-        out[f"{x}_sem"] = sem
+        out[f"{x}_sem"] = _sem(values, own, keys)
         out[f"{x}_count"] = count
-        if f"theory_{x}" in df.columns:
-            out[f"{x}_theory"] = _cell_constant(df[f"theory_{x}"], keys)
-            out[f"{x}_z"] = (out[f"{x}_mean"] - out[f"{x}_theory"]) / out[f"{x}_sem"]
+        theory = theory_column(df, x)
+        if theory is None:
+            continue
+        predicted = df[theory].where(values.notna())
+        cell_wide = _cell_constant(df[theory], keys)
+        # Paired where every counted task has its own prediction and they are not one value.
+        paired = predicted.notna().groupby(keys).sum() == count
+        per_task = paired & cell_wide.isna() & (count > 0)
+        out[f"{x}_theory"] = cell_wide.where(~per_task, predicted.groupby(keys).mean())
+        z_cell = (out[f"{x}_mean"] - cell_wide) / out[f"{x}_sem"]
+        difference = values - predicted
+        z_paired = difference.groupby(keys).mean() / _sem(difference, own, keys)
+        out[f"{x}_z"] = z_cell.where(~per_task, z_paired)
+        kind = f"{theory}_kind"
+        if kind in df.columns:
+            out[f"{x}_theory_kind"] = _kind_names(df, kind, values.notna(), keys)
     return out.reset_index(drop=not by)
+
+
+def theory_column(df: pd.DataFrame, metric: str) -> str | None:
+    """The theory column that predicts ``metric``: by its ``predicts`` attribute, else by the
+    name ``theory_<metric>``; None if there is none."""
+    predicts = df.attrs.get("predicts", {})
+    for name, target in predicts.items():
+        if target == metric and name in df.columns:
+            return name
+    name = f"theory_{metric}"
+    return name if name in df.columns and name not in predicts else None
+
+
+def _sem(values: pd.Series, own: pd.Series | None, keys: list[pd.Series]) -> pd.Series:
+    """Per cell: the larger of sd/√count over the tasks and √Σ own² / count (NaN-aware)."""
+    by_cell = values.groupby(keys)
+    count = by_cell.count()
+    sem = by_cell.std(ddof=1) / np.sqrt(count)
+    if own is not None:
+        own = own.where(values.notna())
+        within = np.sqrt((own ** 2).groupby(keys).sum(min_count=1)) / count
+        sem = np.fmax(sem, within)  # fmax: a NaN on one side yields the other
+    return sem
+
+
+def _kind_names(df: pd.DataFrame, column: str, counted: pd.Series,
+                keys: list[pd.Series]) -> pd.Series:
+    """Per cell: the name of the counted tasks' theory kind, "mixed" when they differ."""
+    names = df.attrs.get("flag_meanings", {}).get(column, THEORY_KINDS)
+    codes = df[column].where(counted)
+    low, high = codes.groupby(keys).min(), codes.groupby(keys).max()
+    named = low.map(lambda c: names[int(c)] if pd.notna(c) and int(c) < len(names) else "")
+    return named.where((low == high) | low.isna(), "mixed")
 
 
 def _cell_constant(column: pd.Series, keys: list[pd.Series]) -> pd.Series:

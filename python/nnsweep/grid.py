@@ -13,8 +13,8 @@ from .io import as_dataset, parameters, swept_parameters
 def unstack(ds: xr.Dataset, dims: Sequence[str] | None = None) -> xr.Dataset:
     """Turns ``task`` into one dimension per parameter in ``dims``.
 
-    Default ``dims``: the swept parameters (:func:`nnsweep.io.swept_parameters`), ``seed``
-    last, e.g. ``(width, depth, activation, seed)``. Parameters with a single value become
+    Default ``dims``: the swept parameters (:func:`nnsweep.io.swept_parameters`), the
+    replicate axes last, e.g. ``(width, depth, activation, seed)``. Parameters with a single value become
     scalar coordinates; other parameters that vary (such as ``cw = auto``, which follows
     ``activation``) stay coordinates on the new dimensions.
 

@@ -18,7 +18,7 @@ import xarray as xr
 
 PathLike = Union[str, os.PathLike]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The status codes of docs/results-file.md, used when a file lacks ``flag_meanings``.
 STATUS_NAMES = {0: "pending", 1: "done", 2: "failed", 3: "diverged", 4: "timed_out"}
@@ -103,8 +103,21 @@ def parameters(ds: xr.Dataset) -> list[str]:
     return in_spec + [name for name in found if name not in in_spec]
 
 
+def replicates(ds: xr.Dataset | pd.DataFrame) -> list[str]:
+    """The replicate axes: parameters whose values are independent replicas of one cell (the
+    root attribute ``replicates``, e.g. ``seed,batch_seed``; ``seed`` when absent). Statistics
+    pool over them."""
+    text = ds.attrs.get("replicates")
+    if isinstance(text, (list, tuple)):  # a frame from to_dataframe
+        return list(text)
+    if isinstance(text, bytes):
+        text = text.decode()
+    return [name for name in str(text).split(",") if name] if text else ["seed"]
+
+
 def swept_parameters(ds: xr.Dataset) -> list[str]:
-    """Parameters the spec gives more than one value, in schema order, ``seed`` last.
+    """Parameters the spec gives more than one value, in schema order, the replicate axes
+    (:func:`replicates`) last.
 
     A parameter the spec leaves at one value (or ``auto``) is not swept even when its
     resolved column varies: ``cw = auto`` resolves to 2 for relu and 1 for tanh, which is a
@@ -114,7 +127,7 @@ def swept_parameters(ds: xr.Dataset) -> list[str]:
     lengths = _spec_axis_lengths(ds)
     swept = [name for name in parameters(ds)
              if lengths.get(name, np.unique(ds[name].values).size) > 1]
-    return sorted(swept, key=lambda name: name == "seed")
+    return sorted(swept, key=lambda name: name in replicates(ds))
 
 
 def _spec_axis_lengths(ds: xr.Dataset) -> dict[str, int]:
@@ -145,8 +158,10 @@ def to_dataframe(path_or_ds: PathLike | xr.Dataset) -> pd.DataFrame:
     """One row per task (index ``task``) with every scalar column; curves are dropped.
 
     Adds ``status_name``, a categorical of the status names. ``df.attrs`` carries the root
-    attributes plus ``kinds`` (column → kind), ``parameters`` and ``swept`` (see
-    :func:`swept_parameters`) so that :func:`nnsweep.aggregate` can work from the frame alone.
+    attributes plus ``kinds`` (column → kind), ``predicts`` (theory column → the metric it
+    predicts), ``replicates`` (a list), ``flag_meanings`` (flag column → names by code), ``parameters`` and ``swept``
+    (see :func:`swept_parameters`) so that :func:`nnsweep.aggregate` can work from the frame
+    alone.
     """
     ds = as_dataset(path_or_ds)
     scalar = [name for name, var in ds.data_vars.items() if var.dims == ("task",)]
@@ -156,7 +171,13 @@ def to_dataframe(path_or_ds: PathLike | xr.Dataset) -> pd.DataFrame:
     df.attrs = {**ds.attrs,
                 "kinds": {name: ds[name].attrs.get("kind") for name in df.columns
                           if name in ds.variables},
+                "predicts": {name: str(ds[name].attrs["predicts"]) for name in df.columns
+                             if name in ds.variables and "predicts" in ds[name].attrs},
+                "flag_meanings": {name: str(ds[name].attrs["flag_meanings"]).split()
+                                  for name in df.columns if name in ds.variables
+                                  and "flag_meanings" in ds[name].attrs},
                 "parameters": parameters(ds),
                 "swept": swept_parameters(ds),
+                "replicates": replicates(ds),
                 "status_names": names}
     return df

@@ -25,7 +25,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .io import DONE, PathLike, as_dataset, to_dataframe
+from .io import DONE, PathLike, as_dataset, replicates, to_dataframe
 from .style import colours
 
 #: metric column → axis label
@@ -40,10 +40,10 @@ DEFAULTS = {"width": 50, "depth": 2, "alpha": 0.1, "sigma0": 0.01, "gamma": 0.2,
 
 
 def reference_values(df: pd.DataFrame, keep: list[str]) -> dict:
-    """Value of every swept parameter not in ``keep`` (and not ``seed``) to hold it at."""
+    """Value of every swept parameter not in ``keep`` (and no replicate axis) to hold it at."""
     out = {}
     for p in df.attrs.get("swept", []):
-        if p == "seed" or p in keep:
+        if p in replicates(df) or p in keep:
             continue
         values = sorted(df[p].unique())
         out[p] = DEFAULTS[p] if DEFAULTS.get(p) in values else values[len(values) // 2]

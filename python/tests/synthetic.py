@@ -57,7 +57,7 @@ def write_results_file(path: Path, *, experiment: str, spec: str, sweep_seed: in
     past ``len(runs["mpi_size"])`` unused, ``mpi_size`` 0)."""
     n_tasks = len(next(iter(columns.values())).values)
     with h5py.File(path, "w") as f:
-        f.attrs["schema_version"] = np.int64(1)
+        f.attrs["schema_version"] = np.int64(2)
         for key, text in (("nnsweep_version", "0.1.0"), ("git_sha", "0123abcd"),
                           ("created_utc", "2026-11-23T19:12:00Z"),
                           ("command_line", "nnsweep run corr.ini --out corr.h5"),

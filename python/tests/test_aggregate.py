@@ -111,7 +111,7 @@ def test_theory_and_z_scores(cells):
     np.testing.assert_allclose(cells["l_over_n"], cells["depth"] / cells["width"], rtol=1e-15)
 
 
-def test_coarser_cells_pool_tasks_and_drop_varying_theory(corr):
+def test_coarser_cells_pool_tasks_and_pair_varying_theory(corr):
     table = nnsweep.aggregate(corr.path, by=["activation"], metrics=["kappa4", "k2"])
     assert table["activation"].tolist() == ["relu", "tanh"]
     assert [c for c in table if c.startswith("kappa4")] == [
@@ -122,8 +122,16 @@ def test_coarser_cells_pool_tasks_and_drop_varying_theory(corr):
         r = row(table, activation=activation)
         assert r["kappa4_mean"] == pytest.approx(values.mean(), rel=1e-12)
         assert r["kappa4_count"] == len(values)
-        assert np.isnan(r["kappa4_theory"])  # differs between the pooled cells
         assert np.isnan(r["l_over_n"])
+        # The theory differs between the pooled cells: each task is compared with its own
+        # prediction (paired), the theory shown is their mean.
+        mask = (corr.mask(activation=activation) & (corr.columns["status"] == DONE)
+                & np.isfinite(corr.columns["kappa4"]))
+        d = corr.columns["kappa4"][mask] - corr.columns["theory_kappa4"][mask]
+        own = corr.columns["kappa4_sem"][mask]
+        sem = max(d.std(ddof=1) / np.sqrt(d.size), np.sqrt((own ** 2).sum()) / d.size)
+        assert r["kappa4_theory"] == pytest.approx(corr.columns["theory_kappa4"][mask].mean())
+        assert r["kappa4_z"] == pytest.approx(d.mean() / sem, rel=1e-9)
     assert row(table, activation="relu")["k2_theory"] == 2.0  # the same in every pooled cell
 
 
@@ -158,3 +166,22 @@ def test_l_over_n_is_a_cell_value_whatever_its_kind(corr, tmp_path):
     table = nnsweep.aggregate(copy)
     assert [c for c in table if c.startswith("l_over_n")] == ["l_over_n"]
     np.testing.assert_allclose(table["l_over_n"], table["depth"] / table["width"], rtol=1e-15)
+
+
+def test_replicate_axes_are_pooled(corr, tmp_path):
+    """A file whose experiment declares depth a replicate axis (beside seed): cells pool depths
+    too, and unstack puts the replicate axes last."""
+    import shutil
+    import h5py
+    path = tmp_path / "replicates.h5"
+    shutil.copy(corr.path, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["replicates"] = np.bytes_("seed,depth")
+    ds = nnsweep.load(path)
+    assert nnsweep.replicates(ds) == ["seed", "depth"]
+    assert nnsweep.swept_parameters(ds)[-2:] == ["depth", "seed"]
+    assert list(nnsweep.unstack(ds)["kappa4"].dims)[-2:] == ["depth", "seed"]
+    table = nnsweep.aggregate(path, metrics=["k2"])
+    assert "depth" not in table.columns
+    r = row(table, width=16, activation="relu")
+    assert r["k2_count"] == len(done_values(corr, "k2", width=16, activation="relu"))

@@ -92,8 +92,9 @@ def test_load_errors(tmp_path):
         nnsweep.load(foreign)
     future = tmp_path / "future.h5"
     with h5py.File(future, "w") as f:
-        f.attrs["schema_version"] = np.int64(2)
+        f.attrs["schema_version"] = np.int64(nnsweep.io.SCHEMA_VERSION + 1)
         f.attrs["experiment"] = np.bytes_("correlations")
         f["task"] = np.arange(3)
-    with pytest.raises(nnsweep.ResultsFileError, match="schema_version 2"):
+    with pytest.raises(nnsweep.ResultsFileError,
+                       match=f"schema_version {nnsweep.io.SCHEMA_VERSION + 1}"):
         nnsweep.load(future)

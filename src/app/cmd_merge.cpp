@@ -10,7 +10,7 @@
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/core/system.hpp"
 #include "nnsweep/io/writer_lock.hpp"
-#include "sweep.hpp"
+#include "output.hpp"
 
 namespace nnsweep::app {
 
@@ -56,8 +56,8 @@ int merge_command(const std::vector<std::string>& args) {
           cat(out, ": already exists — choose a new output, or replace it with --force"));
     remove_to_replace(out);
   }
-  io::FileLayout layout{std::string(sweep.experiment->name()), sweep.spec.sweep_seed, spec_text,
-                        result_columns(sweep.columns)};
+  io::FileLayout layout = file_layout(sweep);
+  layout.spec_text = spec_text;  // as stored (the canonical text of the same spec)
   std::vector<std::string> words(args.begin(), args.end());
   io::create(out, *sweep.table, layout,
              {"nnsweep " + join(words, " "), hostname(), "", utc_now(), 1});

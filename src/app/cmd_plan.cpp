@@ -6,7 +6,7 @@
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/report/table.hpp"
-#include "sweep.hpp"
+#include "work_units.hpp"
 
 namespace nnsweep::app {
 

@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/core/version.hpp"
+#include "nnsweep/experiments/experiment.hpp"
 
 namespace {
 
@@ -33,13 +34,23 @@ exit codes: 0 success, 1 error, 2 bad spec/arguments/output path, 75 run stopped
 docs: README.md, docs/ (results-file.md: the HDF5 layout)
 )";
 
+// The registered experiments, one per line with its summary.
+std::string experiment_lines() {
+  std::string out = "\nexperiments (nnsweep list EXPERIMENT for parameters and columns):\n";
+  for (const auto* e : nnsweep::experiments::all())
+    out += nnsweep::cat("  ", e->name(),
+                        std::string(e->name().size() < 16 ? 16 - e->name().size() : 1, ' '),
+                        e->summary(), "\n");
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace nnsweep;
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {
-    std::cout << help_text;
+    std::cout << help_text << experiment_lines();
     return argc < 2 ? exit_usage : exit_ok;
   }
   if (std::strcmp(argv[1], "--version") == 0) {

@@ -14,7 +14,8 @@ namespace {
 
 namespace po = boost::program_options;
 
-const std::vector<std::string> top_level_keys = {"experiment", "sweep_seed", "output", "zip"};
+const std::vector<std::string> top_level_keys = {"experiment", "sweep_seed", "output", "zip",
+                                                 "save_weights"};
 
 void apply(RawSpec& raw, const std::string& key, const std::string& value, std::string_view where,
            bool is_override) {
@@ -38,6 +39,8 @@ void apply(RawSpec& raw, const std::string& key, const std::string& value, std::
     raw.output = value;
   } else if (key == "zip") {
     raw.zips.push_back(value);
+  } else if (key == "save_weights") {
+    raw.save_weights = value;
   } else {
     const auto dot = key.find('.');
     if (dot != std::string::npos)
@@ -115,6 +118,13 @@ SweepSpec resolve(const RawSpec& raw, const Schema& schema) {
     throw config_error(cat(raw.origin, " sweep_seed = ", raw.sweep_seed,
                            ": not a whole number >= 0 — e.g. sweep_seed = 1"));
   spec.sweep_seed = static_cast<std::uint64_t>(seed);
+  if (raw.save_weights == "true" || raw.save_weights == "1")
+    spec.save_weights = true;
+  else if (raw.save_weights == "false" || raw.save_weights == "0")
+    spec.save_weights = false;
+  else
+    throw config_error(cat(raw.origin, " save_weights = ", raw.save_weights,
+                           ": not true or false — e.g. save_weights = true"));
 
   spec.values.resize(schema.size());
   std::vector<bool> given(schema.size(), false);
@@ -210,6 +220,7 @@ std::string zip_text(const std::vector<std::size_t>& zip, const Schema& schema) 
 std::string SweepSpec::canonical_text(const Schema& schema) const {
   std::string out = cat("experiment = ", experiment, "\nsweep_seed = ", sweep_seed, "\n");
   for (const auto& zip : zips) out += cat("zip = ", zip_text(zip, schema), "\n");
+  if (save_weights) out += "save_weights = true\n";  // only when set: older texts stay valid
   out += "[params]\n";
   for (std::size_t i = 0; i < schema.size(); ++i)
     out += cat(schema[i].name, " = ", value_list(values[i]), "\n");
@@ -222,6 +233,7 @@ std::vector<std::string> differing_keys(const SweepSpec& a, const SweepSpec& b,
   if (a.experiment != b.experiment) keys.emplace_back("experiment");
   if (a.sweep_seed != b.sweep_seed) keys.emplace_back("sweep_seed");
   if (a.zips != b.zips) keys.emplace_back("zip");
+  if (a.save_weights != b.save_weights) keys.emplace_back("save_weights");
   for (std::size_t i = 0; i < schema.size(); ++i)
     if (value_list(a.values[i]) != value_list(b.values[i])) keys.push_back(schema[i].name);
   return keys;

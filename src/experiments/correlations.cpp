@@ -25,7 +25,7 @@ struct MetricInfo {
   const char* long_name;
   const char* description;
 };
-constexpr MetricInfo metrics[] = {
+constexpr MetricInfo metrics[metric_count] = {
     {"k2", "E z^2",
      "second moment of one output, Rao-Blackwellised: mean of T_00 = E[z^2 | last hidden layer]"},
     {"r4", "E z^4 / 3(E z^2)^2",
@@ -42,7 +42,6 @@ constexpr MetricInfo metrics[] = {
     {"g4_ratio", "E |grad z|^4 / (E |grad z|^2)^2",
      "gradient-norm 4th moment ratio: mean((tr R)^2 + 2 tr R^2)/mean(tr R)^2"},
 };
-constexpr std::size_t metric_count = std::size(metrics);
 
 stats::Estimate shifted(stats::Estimate e, double shift, double scale) {
   e.value = (e.value + shift) * scale;
@@ -50,13 +49,13 @@ stats::Estimate shifted(stats::Estimate e, double shift, double scale) {
   return e;
 }
 
-// Metric values in column order (each metric followed by its standard error) from the
-// observables of N networks.
-std::vector<double> metric_values(const Problem& p, const stats::CoMoments& m) {
+// The metrics (value and standard error, in metric order) from the observables of N networks.
+std::array<stats::Estimate, metric_count> metric_values(const Problem& p,
+                                                        const stats::CoMoments& m) {
   using stats::mean_of;
   using stats::ratio_of_means;
   const stats::Estimate r4 = ratio_of_means(m, obs_s2, obs_s, 2);
-  const stats::Estimate estimates[] = {
+  return {
       mean_of(m, obs_s),
       r4,
       shifted(r4, -1, 1),
@@ -67,12 +66,6 @@ std::vector<double> metric_values(const Problem& p, const stats::CoMoments& m) {
       mean_of(m, obs_tr_r),
       ratio_of_means(m, obs_grad4, obs_tr_r, 2),
   };
-  std::vector<double> values;
-  for (const auto& e : estimates) {
-    values.push_back(e.value);
-    values.push_back(e.sem);
-  }
-  return values;
 }
 
 }  // namespace
@@ -106,23 +99,51 @@ bool accumulate(const Problem& p, const Replica& replica, const RunOptions& opti
   return true;
 }
 
+Columns declare(grid::ColumnSet& columns) {
+  Columns ids;
+  for (std::size_t i = 0; i < metric_count; ++i) {
+    const MetricInfo& m = metrics[i];
+    ids.value[i] = columns.metric(m.name, "1", m.long_name, m.description);
+    ids.sem[i] =
+        columns.metric(cat(m.name, "_sem"), "1", cat("sem of ", m.name),
+                       cat("standard error of ", m.name, " (delta method over the N networks)"));
+  }
+  ids.l_over_n =
+      columns.derived("l_over_n", "1", "sum_l 1/n_l",
+                      "effective depth: sum of inverse hidden widths (L/n when uniform)");
+  for (std::size_t i = 0; i < metric_count; ++i) {
+    const MetricInfo& m = metrics[i];
+    // k2's prediction carries the 1/n correction to the leading-order mean (NLO); the others
+    // are the leading O(1/n) terms of their deviations from Gaussian (LO).
+    const char* order =
+        i == 0 ? "next-to-leading order in 1/n (with the 1/n correction)" : "leading order in 1/n";
+    ids.theory[i] =
+        columns.theory(cat("theory_", m.name), m.name, "1", cat(m.long_name, " (theory)"),
+                       cat("prediction for ", m.name, ": exact for relu/leaky_relu/linear, else ",
+                           order, " (theory_", m.name, "_kind)"));
+  }
+  return ids;
+}
+
 TaskResult estimate(const Problem& p, const Replica& replica, const RunOptions& options) {
   stats::CoMoments observables;
-  if (!accumulate(p, replica, options, observables)) {
-    TaskResult pending;
-    pending.status = Status::pending;
-    pending.values.assign(2 * metric_count, nan);
-    return pending;
-  }
+  if (!accumulate(p, replica, options, observables)) return TaskResult::pending();
+  grid::ColumnSet columns;
+  const Columns ids = declare(columns);
   TaskResult result;
-  result.values = metric_values(p, observables);
+  result.row = columns.row();
+  const auto estimates = metric_values(p, observables);
+  for (std::size_t i = 0; i < metric_count; ++i) {
+    result.row.set(ids.value[i], estimates[i].value);
+    result.row.set(ids.sem[i], estimates[i].sem);
+  }
   for (std::size_t i = 0; i < metric_count; ++i) {
     const bool undefined =
         p.n_out < 2 && std::string_view(metrics[i].name) == "corr22";  // needs two outputs
-    if (!undefined && !std::isfinite(result.values[2 * i])) {
+    if (!undefined && !std::isfinite(estimates[i].value)) {
       result.status = Status::diverged;
       result.error = cat(
-          metrics[i].name, " = ", format_number(result.values[2 * i]),
+          metrics[i].name, " = ", format_number(estimates[i].value),
           ": the network statistics are not finite (exploding or degenerate network: check cw, cb, "
           "x_norm2 and depth)");
       break;
@@ -265,33 +286,14 @@ class Correlations final : public Experiment {
   // chain on relu (collapse = false, which no spec selects) is ×0.60–0.71 at 256×16.
   double nominal_flops() const override { return 3e10; }
 
-  std::vector<Column> columns(const config::ParamSet& params) const override {
+  void columns(const config::ParamSet& params, grid::ColumnSet& columns) const override {
     (void)params;
-    std::vector<Column> out;
-    for (const auto& m : correlations::metrics) {
-      out.push_back({m.name, "1", m.long_name, m.description, Column::Kind::metric, 0, ""});
-      out.push_back({cat(m.name, "_sem"), "1", cat("sem of ", m.name),
-                     cat("standard error of ", m.name, " (delta method over the N networks)"),
-                     Column::Kind::metric, 0, ""});
-    }
-    out.push_back({"l_over_n", "1", "sum_l 1/n_l",
-                   "effective depth: sum of inverse hidden widths (L/n when uniform)",
-                   Column::Kind::derived, 0, ""});
-    for (const auto& m : correlations::metrics)
-      out.push_back({cat("theory_", m.name), "1", cat(m.long_name, " (theory)"),
-                     cat("prediction for ", m.name,
-                         ": exact for relu/leaky_relu/linear, else leading order in 1/n"),
-                     Column::Kind::theory, 0, ""});
-    out.push_back(
-        {"theory_exact", "1", "theory is exact",
-         "1 when the theory columns are exact at finite width, 0 when leading order in 1/n",
-         Column::Kind::theory, 0, ""});
-    return out;
+    correlations::declare(columns);
   }
 
-  std::vector<TaskResult> run(const config::ParamSet& cell, const std::vector<Replica>& replicas,
+  std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,
                               const RunOptions& options) const override {
-    const Problem p = correlations::problem_of(cell);
+    const Problem p = correlations::problem_of(cell.params);
     std::vector<TaskResult> results;
     results.reserve(replicas.size());
     for (const Replica& replica : replicas)
@@ -299,8 +301,11 @@ class Correlations final : public Experiment {
     return results;
   }
 
-  std::vector<double> theory(const config::ParamSet& params) const override {
-    const Problem p = correlations::problem_of(params);
+  void theory(const Cell& cell, grid::Row& row) const override {
+    grid::ColumnSet columns(cell.options);
+    const correlations::Columns ids = correlations::declare(columns);
+    const Problem p = correlations::problem_of(cell.params);
+    row.set(ids.l_over_n, sum_inverse_widths(p.widths));
     theory::RandomNetwork net;
     net.widths = p.widths;
     net.x.assign(static_cast<std::size_t>(p.n0), std::sqrt(p.x_norm2 / static_cast<double>(p.n0)));
@@ -314,11 +319,16 @@ class Correlations final : public Experiment {
                                           [a](double z) { return nn::derivative(a, z); }});
     // z4_ratio estimates r4 and corr22 estimates kappa4 (research/papers_CE.md E.2); without a
     // second output there is no corr22 to compare with.
-    return {
-        sum_inverse_widths(p.widths), t.k2,  t.r4,  t.kappa4, t.r4,
-        p.n_out < 2 ? nan : t.corr22, t.dz2, t.rv4, t.g2,     t.g4_ratio,
-        t.exact ? 1.0 : 0.0,
+    const double predictions[correlations::metric_count] = {
+        t.k2, t.r4, t.kappa4, t.r4, p.n_out < 2 ? nan : t.corr22, t.dz2, t.rv4, t.g2, t.g4_ratio,
     };
+    for (std::size_t i = 0; i < correlations::metric_count; ++i) {
+      // Exact at finite width for max(z, αz); else k2 with its 1/n correction, the rest leading.
+      const grid::TheoryKind kind = t.exact  ? grid::TheoryKind::exact
+                                    : i == 0 ? grid::TheoryKind::nlo
+                                             : grid::TheoryKind::lo;
+      row.set_theory(ids.theory[i], predictions[i], kind);
+    }
   }
 
  private:

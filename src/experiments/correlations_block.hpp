@@ -24,8 +24,7 @@ template <typename T>
 void seed_block(Generator<T>& generator, const Replica& replica, std::int64_t first) {
   for (int l = 0; l < lanes<T>; ++l)
     generator.seed(
-        l, rng::Stream(replica.sweep_seed, replica.task_key, static_cast<std::uint64_t>(first + l),
-                       rng::Purpose::generator_seed));
+        l, replica.stream(rng::Purpose::generator_seed, static_cast<std::uint64_t>(first + l)));
 }
 
 // σ(z) and σ'(z) on every lane. Through local arrays and flattened (fastmath inlined), so that

@@ -84,6 +84,36 @@ constexpr ColumnText texts[metric_count] = {
     {"antipodality", "cos(m_+, -m_-): 1 when the two cluster means point in opposite directions"},
 };
 
+}  // namespace
+
+linear_teacher::Columns linear_teacher::declare(const Problem& problem, grid::ColumnSet& columns) {
+  const grid::Dimension points{"log_point", static_cast<std::size_t>(nn::schedule_length(
+                                                problem.epochs, problem.log_points))};
+  Columns ids;
+  for (std::size_t q = 0; q < metric_count; ++q)
+    ids.metric[q] = columns.metric(metric_name(static_cast<Metric>(q)), "1", texts[q].long_name,
+                                   cat(texts[q].description, ", after the last epoch"));
+  ids.zero_error_epoch = columns.metric(
+      "zero_error_epoch", "epoch", "first zero-error epoch",
+      "first epoch (0 = at initialisation) at whose end the training error is 0; NaN if never "
+      "within `epochs`");
+  for (std::size_t q = 0; q < metric_count; ++q)
+    ids.curve[q] = columns.curve(cat("curve_", metric_name(static_cast<Metric>(q))), points, "1",
+                                 texts[q].long_name,
+                                 cat(texts[q].description, ", at the epochs of curve_epoch"));
+  ids.curve_epoch = columns.curve(
+      "curve_epoch", points, "epoch", "epoch",
+      "the evaluation epochs of the curves: 0, then log-spaced up to `epochs` (every epoch while "
+      "log spacing would repeat one)");
+  const auto hidden = static_cast<std::size_t>(2 * problem.k);
+  ids.weights = columns.weights(hidden * static_cast<std::size_t>(problem.d) + hidden,
+                                "w (2k x d, row-major: unit i's weights in row i, the first k "
+                                "units of sign +1), then the second layer v (2k)");
+  return ids;
+}
+
+namespace {
+
 class LinearTeacher final : public Experiment {
  public:
   std::string_view name() const override { return "linear_teacher"; }
@@ -143,27 +173,18 @@ class LinearTeacher final : public Experiment {
   // per-experiment figure does not distinguish.
   double nominal_flops() const override { return 4.2e10; }
 
-  std::vector<Column> columns(const config::ParamSet& params) const override {
-    const auto points = static_cast<std::size_t>(
-        nn::schedule_length(params.integer("epochs"), params.integer("log_points")));
-    std::vector<Column> out;
-    for (std::size_t q = 0; q < metric_count; ++q)
-      out.push_back({metric_name(static_cast<Metric>(q)), "1", texts[q].long_name,
-                     cat(texts[q].description, ", after the last epoch"), Column::Kind::metric, 0,
-                     ""});
-    out.push_back({"zero_error_epoch", "epoch", "first zero-error epoch",
-                   "first epoch (0 = at initialisation) at whose end the training error is 0; NaN "
-                   "if never within `epochs`",
-                   Column::Kind::metric, 0, ""});
-    for (std::size_t q = 0; q < metric_count; ++q)
-      out.push_back({cat("curve_", metric_name(static_cast<Metric>(q))), "1", texts[q].long_name,
-                     cat(texts[q].description, ", at the epochs of curve_epoch"),
-                     Column::Kind::metric, points, "log_point"});
-    out.push_back({"curve_epoch", "epoch", "epoch",
-                   "the evaluation epochs of the curves: 0, then log-spaced up to `epochs` (every "
-                   "epoch while log spacing would repeat one)",
-                   Column::Kind::metric, points, "log_point"});
-    return out;
+  void columns(const config::ParamSet& params, grid::ColumnSet& columns) const override {
+    declare(problem_of(params), columns);
+  }
+
+  // Teacher, data, initial normals and batch order depend on the seed alone (its stream index),
+  // under this experiment's fixed key: cells that differ only in training parameters are paired.
+  StreamKeys streams() const override {
+    StreamKeys keys;
+    for (const auto purpose : {rng::Purpose::data, rng::Purpose::test_data, rng::Purpose::init,
+                               rng::Purpose::batch_order})
+      keys.only(purpose, {});
+    return keys.base(stream_key);
   }
 
   std::size_t preferred_pack(const config::ParamSet& params) const override {
@@ -172,9 +193,11 @@ class LinearTeacher final : public Experiment {
                : static_cast<std::size_t>(nn::Pack<double>::lanes);
   }
 
-  std::vector<TaskResult> run(const config::ParamSet& cell, const std::vector<Replica>& replicas,
+  std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,
                               const RunOptions& options) const override {
-    return train(problem_of(cell), replicas, options);
+    Problem p = problem_of(cell.params);
+    p.save_weights = cell.options.save_weights;
+    return train(p, replicas, options);
   }
 
  private:

@@ -75,18 +75,16 @@ const char* metric_name(Metric metric) {
 Data make_data(const Problem& p, const Replica& replica) {
   const auto seed = static_cast<std::uint64_t>(replica.seed);
   Data data;
-  nn::NormalBlockSampler train(
-      rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::data));
+  nn::NormalBlockSampler train(replica.stream(rng::Purpose::data, seed));
   data.teacher.resize(sz(p.d));
   for (double& t : data.teacher) t = train();
   const double norm = std::sqrt(dot(data.teacher.data(), data.teacher.data(), p.d));
   for (double& t : data.teacher) t /= norm;
   draw_points(train, data.teacher, p.gamma, p.n_train, p.d, data.x_train, &data.y_train);
-  nn::NormalBlockSampler test(
-      rng::Stream(replica.sweep_seed, stream_key, seed, rng::Purpose::test_data));
+  nn::NormalBlockSampler test(replica.stream(rng::Purpose::test_data, seed));
   draw_points(test, data.teacher, p.gamma, p.n_test, p.d, data.x_test, &data.y_test);
-  nn::NormalBlockSampler probe(
-      rng::Stream(replica.sweep_seed, stream_key ^ 1, seed, rng::Purpose::test_data));
+  nn::NormalBlockSampler probe(rng::Stream(
+      replica.sweep_seed, replica.key(rng::Purpose::test_data) ^ 1, seed, rng::Purpose::test_data));
   draw_points(probe, data.teacher, 0, p.n_test, p.d, data.x_probe, nullptr);
   double max_norm2 = 0;
   for (std::int64_t s = 0; s < p.n_train; ++s) {
@@ -392,22 +390,26 @@ void measure_lanes(const Problem& p, PackData<L>& pd, nn::Evaluation<T, L>& e) {
   }
 }
 
-// One replica's columns, in the order of columns(): the metrics after the last epoch,
-// zero_error_epoch, the curves, curve_epoch. (The only place that knows the result layout.)
-TaskResult to_task_result(const nn::ReplicaRun& run, double zero_error_epoch) {
+// One replica's row (declare()'s columns): the metrics after the last point, zero_error_epoch,
+// the curves, curve_epoch and, with save_weights, the final weights.
+TaskResult to_task_result(const nn::ReplicaRun& run, double zero_error_epoch,
+                          const grid::ColumnSet& columns, const Columns& ids,
+                          const std::vector<double>& weights) {
+  if (run.status == nn::ReplicaRun::Status::pending) return TaskResult::pending();
   TaskResult result;
-  const std::size_t points = run.points.size();
-  if (run.status == nn::ReplicaRun::Status::pending) {
-    result.status = Status::pending;
-    result.values.assign(metric_count + 1 + (metric_count + 1) * points, experiments::nan);
-    return result;
-  }
   result.status = run.status == nn::ReplicaRun::Status::diverged ? Status::diverged : Status::done;
   result.error = run.reason;
-  result.values = run.final;
-  result.values.push_back(zero_error_epoch);
-  result.values.insert(result.values.end(), run.curves.begin(), run.curves.end());
-  for (std::int64_t e : run.points) result.values.push_back(static_cast<double>(e));
+  grid::Row& row = result.row = columns.row();
+  const std::size_t points = run.points.size();
+  for (std::size_t q = 0; q < metric_count; ++q) {
+    row.set(ids.metric[q], run.final[q]);
+    std::copy_n(run.curves.begin() + static_cast<std::ptrdiff_t>(q * points), points,
+                row.curve(ids.curve[q]).begin());
+  }
+  row.set(ids.zero_error_epoch, zero_error_epoch);
+  const auto epoch_curve = row.curve(ids.curve_epoch);
+  for (std::size_t i = 0; i < points; ++i) epoch_curve[i] = static_cast<double>(run.points[i]);
+  if (ids.weights) std::copy(weights.begin(), weights.end(), row.curve(ids.weights).begin());
   return result;
 }
 
@@ -443,8 +445,8 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   hooks.streams = [&](std::size_t r) {
     const Replica& replica = replicas[r];
     return nn::ReplicaStreams{
-        rng::Stream(replica.sweep_seed, stream_key, seed_of(r), rng::Purpose::init),
-        rng::Stream(replica.sweep_seed, stream_key, seed_of(r), rng::Purpose::batch_order)};
+        replica.stream(rng::Purpose::init, seed_of(r)),
+        replica.stream(rng::Purpose::batch_order, seed_of(r))};
   };
   hooks.begin_pack = [&](std::size_t pack_first, int count) {
     first = pack_first;
@@ -485,7 +487,23 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
     for (std::size_t q = 0; q < metric_count; ++q) metrics[q] = e.metric(q)[lane];
     observer(Observation{e.replica(lane), e.position(), w, v, metrics, o_train, o_test, o_probe});
   };
+  // With save_weights, each lane's w then v at its latest measurement (the last is the end).
+  std::vector<std::vector<double>> weights(p.save_weights ? replicas.size() : 0);
+  const auto keep_weights = [&](nn::Evaluation<T>& e) {
+    const nn::Pack<T>& pack = e.pack();
+    const std::size_t w0 = pack.layout().weights[0], v0 = pack.layout().weights[1],
+                      count_w = sz(hidden) * sz(d);
+    for (int lane = 0; lane < e.real(); ++lane) {
+      std::vector<double>& out = weights[e.replica(lane)];
+      out.resize(count_w + sz(hidden));
+      for (std::size_t q = 0; q < count_w; ++q)
+        out[q] = static_cast<double>(pack.parameter(w0 + q, lane));
+      for (std::size_t q = 0; q < sz(hidden); ++q)
+        out[count_w + q] = static_cast<double>(pack.parameter(v0 + q, lane));
+    }
+  };
   hooks.measure = [&](nn::Evaluation<T>& e) {
+    if (p.save_weights) keep_weights(e);
     measure_lanes<T, L>(p, pd, e);
     for (int lane = 0; lane < e.real(); ++lane) {
       if (!e.live(lane)) continue;
@@ -515,12 +533,16 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
     }
   };
 
+  const std::vector<double> none;
   const std::vector<nn::ReplicaRun> runs =
       nn::train_replicas<T>(plan, hooks, replicas.size(), {options.pack, options.cancel, stats});
+  grid::ColumnSet columns(grid::ColumnOptions{p.save_weights});
+  const Columns ids = declare(p, columns);
   std::vector<TaskResult> results;
   results.reserve(runs.size());
   for (std::size_t r = 0; r < runs.size(); ++r)
-    results.push_back(to_task_result(runs[r], zero_error[r]));
+    results.push_back(
+        to_task_result(runs[r], zero_error[r], columns, ids, p.save_weights ? weights[r] : none));
   return results;
 }
 

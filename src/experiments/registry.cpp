@@ -1,16 +1,24 @@
-// The list of experiments. Adding one: a new file pair in this folder and one line below.
+// The list of experiments. Adding one: its own files in this folder (any .cpp here is built),
+// defining `const Experiment& NAME_experiment();`, and its name in the list below — nothing
+// else in app, sched, io or report (`nnsweep list`, `--help` and docs/results-file.md read it).
 #include "nnsweep/core/error.hpp"
-#include "nnsweep/experiments/correlations.hpp"
 #include "nnsweep/experiments/experiment.hpp"
-#include "nnsweep/experiments/linear_teacher.hpp"
+
+// In `nnsweep list` order.
+#define NNSWEEP_EXPERIMENTS(X) \
+  X(correlations)              \
+  X(linear_teacher)
 
 namespace nnsweep::experiments {
 
+#define NNSWEEP_DECLARE(name) const Experiment& name##_experiment();
+NNSWEEP_EXPERIMENTS(NNSWEEP_DECLARE)
+#undef NNSWEEP_DECLARE
+
 const std::vector<const Experiment*>& all() {
-  static const std::vector<const Experiment*> experiments = {
-      &correlations_experiment(),
-      &linear_teacher_experiment(),
-  };
+#define NNSWEEP_ENTRY(name) &name##_experiment(),
+  static const std::vector<const Experiment*> experiments = {NNSWEEP_EXPERIMENTS(NNSWEEP_ENTRY)};
+#undef NNSWEEP_ENTRY
   return experiments;
 }
 

@@ -26,19 +26,23 @@ using h5::Handle;
 
 constexpr std::size_t block_tasks = 65536;  // tasks per write while filling parameter columns
 
-Handle file_type(const ColumnSpec& column) {
+using grid::Column;
+using grid::ColumnKind;
+using grid::ColumnType;
+
+Handle file_type(const Column& column) {
   switch (column.type) {
-    case ColumnSpec::Type::float64:
+    case ColumnType::float64:
       return Handle(H5Tcopy(H5T_IEEE_F64LE), H5Tclose);
-    case ColumnSpec::Type::int64:
+    case ColumnType::int64:
       return Handle(H5Tcopy(H5T_STD_I64LE), H5Tclose);
-    case ColumnSpec::Type::uint64:
+    case ColumnType::uint64:
       return Handle(H5Tcopy(H5T_STD_U64LE), H5Tclose);
-    case ColumnSpec::Type::int32:
+    case ColumnType::int32:
       return Handle(H5Tcopy(H5T_STD_I32LE), H5Tclose);
-    case ColumnSpec::Type::uint8:
+    case ColumnType::uint8:
       return Handle(H5Tcopy(H5T_STD_U8LE), H5Tclose);
-    case ColumnSpec::Type::string:
+    case ColumnType::string:
       return h5::string_type(column.string_size);
   }
   throw io_error("internal: unknown column type");
@@ -48,12 +52,13 @@ class Creator {
  public:
   explicit Creator(const std::string& path) : where_(path) {}
 
-  // A contiguous, early-allocated, filled dataset of `rows` (× length) with the column's
+  // A contiguous, early-allocated, filled dataset of `rows` (× its dimensions) with the column's
   // attributes.
-  Handle dataset(hid_t group, const ColumnSpec& column, std::size_t rows, const void* fill) {
-    const hsize_t dims[2] = {rows, column.length};
-    Handle space(check(H5Screate_simple(column.length > 0 ? 2 : 1, dims, nullptr), where_,
-                       "H5Screate_simple"),
+  Handle dataset(hid_t group, const Column& column, std::size_t rows, const void* fill) {
+    std::vector<hsize_t> dims{rows};
+    for (const auto& d : column.dims) dims.push_back(d.length);
+    Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                       where_, "H5Screate_simple"),
                  H5Sclose);
     const Handle dcpl = h5::plist(H5P_DATASET_CREATE);
     check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), where_, "H5Pset_layout");
@@ -64,9 +69,9 @@ class Creator {
     const Handle type = file_type(column);
     if (fill != nullptr) {
       const Handle memory =
-          column.type == ColumnSpec::Type::string ? h5::string_type(column.string_size) : Handle();
+          column.type == ColumnType::string ? h5::string_type(column.string_size) : Handle();
       const hid_t fill_type =
-          column.type == ColumnSpec::Type::string ? memory.get() : h5::memory_type(column.type);
+          column.type == ColumnType::string ? memory.get() : h5::memory_type(column.type);
       check(H5Pset_fill_value(dcpl.get(), fill_type, fill), where_, "H5Pset_fill_value");
     }
     Handle ds(check(H5Dcreate2(group, column.name.c_str(), type.get(), space.get(), H5P_DEFAULT,
@@ -77,19 +82,21 @@ class Creator {
     h5::write_attribute(ds.get(), "units", column.units, at);
     h5::write_attribute(ds.get(), "long_name", column.long_name, at);
     h5::write_attribute(ds.get(), "description", column.description, at);
-    h5::write_attribute(ds.get(), "kind", column.kind, at);
+    h5::write_attribute(ds.get(), "kind", std::string(grid::kind_name(column.kind)), at);
+    if (column.kind == ColumnKind::theory)
+      h5::write_attribute(ds.get(), "predicts", column.predicts, at);
     return ds;
   }
 
   // A dimension scale 0..n−1 named `name`.
   Handle scale(hid_t group, const std::string& name, std::size_t n) {
-    ColumnSpec column;
+    Column column;
     column.name = name;
-    column.type = ColumnSpec::Type::int64;
+    column.type = ColumnType::int64;
     column.units = "1";
     column.long_name = name;
     column.description = "index of the " + name + " dimension";
-    column.kind = "dimension";
+    column.kind = ColumnKind::dimension;
     Handle ds = dataset(group, column, n, nullptr);
     std::vector<std::int64_t> index;  // in blocks: 10^8 tasks must not need 800 MB at once
     for (std::size_t first = 0; first < n; first += block_tasks) {
@@ -123,36 +130,36 @@ class Creator {
   std::string where_;
 };
 
-std::vector<ColumnSpec> parameter_columns(const grid::TaskTable& table) {
+std::vector<Column> parameter_columns(const grid::TaskTable& table) {
   const auto& schema = table.schema();
-  std::vector<ColumnSpec> columns;
+  std::vector<Column> columns;
   for (std::size_t i = 0; i < schema.size(); ++i) {
-    ColumnSpec c;
+    Column c;
     c.name = schema[i].name;
     c.units = schema[i].unit;
     c.long_name = schema[i].name;
     c.description = schema[i].help;
-    c.kind = "parameter";
-    c.type = schema[i].type == config::ParamType::integer ? ColumnSpec::Type::int64
-             : schema[i].type == config::ParamType::real  ? ColumnSpec::Type::float64
-                                                          : ColumnSpec::Type::string;
+    c.kind = ColumnKind::parameter;
+    c.type = schema[i].type == config::ParamType::integer ? ColumnType::int64
+             : schema[i].type == config::ParamType::real  ? ColumnType::float64
+                                                          : ColumnType::string;
     columns.push_back(c);
   }
   // Fixed-length strings need their longest value: scan one task per cell (seeds are integers).
   for (std::size_t cell = 0; cell < table.cell_count(); ++cell) {
     const auto params = table.params(cell * table.seeds_per_cell());
     for (std::size_t i = 0; i < columns.size(); ++i)
-      if (columns[i].type == ColumnSpec::Type::string)
+      if (columns[i].type == ColumnType::string)
         columns[i].string_size =
             std::max(columns[i].string_size, config::format_value(params.value(i)).size());
   }
   for (auto& c : columns)
-    if (c.type == ColumnSpec::Type::string) c.string_size = std::max<std::size_t>(c.string_size, 1);
+    if (c.type == ColumnType::string) c.string_size = std::max<std::size_t>(c.string_size, 1);
   return columns;
 }
 
 void write_parameters(Creator& creator, const grid::TaskTable& table,
-                      const std::vector<ColumnSpec>& columns, const std::vector<Handle>& datasets,
+                      const std::vector<Column>& columns, const std::vector<Handle>& datasets,
                       hid_t task_key) {
   const std::size_t total = table.size();
   for (std::size_t first = 0; first < total; first += block_tasks) {
@@ -167,10 +174,10 @@ void write_parameters(Creator& creator, const grid::TaskTable& table,
       for (std::size_t i = 0; i < columns.size(); ++i) {
         char* slot = buffers[i].data() + t * layout::element_size(columns[i]);
         const auto& value = params.value(i);
-        if (columns[i].type == ColumnSpec::Type::int64) {
+        if (columns[i].type == ColumnType::int64) {
           const std::int64_t v = std::get<std::int64_t>(value);
           std::memcpy(slot, &v, sizeof v);
-        } else if (columns[i].type == ColumnSpec::Type::float64) {
+        } else if (columns[i].type == ColumnType::float64) {
           const double v = std::holds_alternative<double>(value)
                                ? std::get<double>(value)
                                : static_cast<double>(std::get<std::int64_t>(value));
@@ -182,7 +189,7 @@ void write_parameters(Creator& creator, const grid::TaskTable& table,
       }
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
-      const Handle memory = columns[i].type == ColumnSpec::Type::string
+      const Handle memory = columns[i].type == ColumnType::string
                                 ? h5::string_type(columns[i].string_size)
                                 : Handle();
       const hid_t type = memory.valid() ? memory.get() : h5::memory_type(columns[i].type);
@@ -192,26 +199,28 @@ void write_parameters(Creator& creator, const grid::TaskTable& table,
   }
 }
 
-const void* fill_of(const ColumnSpec& column) {
+const void* fill_of(const Column& column) {
   static const double nan = std::numeric_limits<double>::quiet_NaN();
   static const std::int32_t minus_one = -1;
   static const std::int64_t minus_one_64 = -1;
-  if (column.type == ColumnSpec::Type::float64) return &nan;
+  if (column.type == ColumnType::float64) return &nan;
   if (column.name == "rank" || column.name == "run") return &minus_one;
   if (column.name == "exit_code") return &minus_one_64;
   return nullptr;  // zero
 }
 
-void write_flag_attributes(hid_t status, const std::string& where) {
-  const std::uint8_t values[] = {0, 1, 2, 3, 4};
-  const hsize_t n = 5;
+// CF flag attributes: values 0..n−1 and their space-separated meanings.
+void write_flag_attributes(hid_t dataset, const std::string& meanings, const std::string& where) {
+  std::vector<std::uint8_t> values(split(meanings, ' ').size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint8_t>(i);
+  const hsize_t n = values.size();
   Handle space(check(H5Screate_simple(1, &n, nullptr), where, "H5Screate_simple"), H5Sclose);
   Handle attribute(
-      check(H5Acreate2(status, "flag_values", H5T_STD_U8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      check(H5Acreate2(dataset, "flag_values", H5T_STD_U8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
             where, "H5Acreate2 flag_values"),
       H5Aclose);
-  check(H5Awrite(attribute.get(), H5T_NATIVE_UINT8, values), where, "H5Awrite flag_values");
-  h5::write_attribute(status, "flag_meanings", "pending done failed diverged timed_out", where);
+  check(H5Awrite(attribute.get(), H5T_NATIVE_UINT8, values.data()), where, "H5Awrite flag_values");
+  h5::write_attribute(dataset, "flag_meanings", meanings, where);
 }
 
 void fsync_path(const std::string& path, int flags) {
@@ -250,7 +259,7 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   const auto metadata = layout::metadata_columns();
   std::vector<std::string> param_names, result_names;
   for (const auto& c : params) param_names.push_back(c.name);
-  for (const auto& c : layout.result_columns) result_names.push_back(c.name);
+  for (const auto& c : layout.result_columns.columns()) result_names.push_back(c.name);
 
   h5::write_attribute(root, "schema_version", layout::schema_version, path);
   h5::write_attribute(root, "nnsweep_version", std::string(version()), path);
@@ -265,20 +274,17 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   h5::write_attribute(root, "task_count", static_cast<std::int64_t>(table.size()), path);
   h5::write_attribute(root, "parameters", join(param_names, ","), path);
   h5::write_attribute(root, "results", join(result_names, ","), path);
+  h5::write_attribute(root, "replicates", join(layout.replicates, ","), path);
 
   {  // /spec: a dataset, since attributes cap at 64 KiB
-    ColumnSpec spec;
-    spec.name = "spec";
-    spec.type = ColumnSpec::Type::string;
-    spec.string_size = std::max<std::size_t>(layout.spec_text.size(), 1);
-    const Handle type = h5::string_type(spec.string_size);
+    const Handle type = h5::string_type(std::max<std::size_t>(layout.spec_text.size(), 1));
     Handle space(check(H5Screate(H5S_SCALAR), path, "H5Screate"), H5Sclose);
     Handle ds(check(H5Dcreate2(root, "spec", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
                                H5P_DEFAULT),
                     path, "H5Dcreate2 spec"),
               H5Dclose);
     std::string padded = layout.spec_text;
-    padded.resize(spec.string_size, '\0');
+    padded.resize(std::max<std::size_t>(layout.spec_text.size(), 1), '\0');
     check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()), path,
           "H5Dwrite spec");
     h5::write_attribute(ds.get(), "description", "the resolved sweep spec (compared on --resume)",
@@ -287,12 +293,10 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
 
   const std::size_t tasks = table.size();
   Handle task_scale = creator.scale(root, layout::task_dim, tasks);
-  std::map<std::string, Handle> curve_scales;
-  std::map<std::string, std::size_t> curve_lengths;
-  for (const auto& c : layout.result_columns)
-    if (c.length > 0) curve_lengths[c.dim] = std::max(curve_lengths[c.dim], c.length);
-  for (const auto& [dim, length] : curve_lengths)
-    curve_scales.emplace(dim, creator.scale(root, dim, length));
+  const grid::ColumnSet& results = layout.result_columns;
+  std::map<std::string, Handle> scales;  // the result columns' dimensions besides task
+  for (const auto& d : results.dimensions())
+    scales.emplace(d.name, creator.scale(root, d.name, d.length));
 
   std::vector<Handle> param_sets;
   for (const auto& c : params) {
@@ -303,14 +307,21 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   for (const auto& c : metadata) {
     Handle ds = creator.dataset(root, c, tasks, fill_of(c));
     creator.attach(ds.get(), task_scale.get(), 0);
-    if (c.name == "status") write_flag_attributes(ds.get(), path);
+    if (c.name == "status")
+      write_flag_attributes(ds.get(), "pending done failed diverged timed_out", path);
     if (c.name == "task_key") task_key = std::move(ds);
   }
-  for (auto c : layout.result_columns) {
-    if (c.length > 0) c.length = curve_lengths[c.dim];
+  for (const auto& c : results.columns()) {
     Handle ds = creator.dataset(root, c, tasks, fill_of(c));
     creator.attach(ds.get(), task_scale.get(), 0);
-    if (c.length > 0) creator.attach(ds.get(), curve_scales.at(c.dim).get(), 1);
+    for (std::size_t d = 0; d < c.dims.size(); ++d)
+      creator.attach(ds.get(), scales.at(c.dims[d].name).get(), static_cast<unsigned>(d + 1));
+  }
+  for (const auto& c : layout::companion_columns(results)) {
+    Handle ds = creator.dataset(root, c, tasks, fill_of(c));
+    creator.attach(ds.get(), task_scale.get(), 0);
+    if (c.kind == ColumnKind::theory_kind)
+      write_flag_attributes(ds.get(), grid::theory_kind_meanings(), path);
   }
   write_parameters(creator, table, params, param_sets, task_key.get());
 
@@ -328,7 +339,7 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   param_sets.clear();
   task_key = Handle();
   task_scale = Handle();
-  curve_scales.clear();
+  scales.clear();
   if (file.close() < 0)
     throw io_error(cat(path, ": closing the new results file failed (", h5::last_error(), ")"));
   fsync_path(temporary, O_RDONLY);

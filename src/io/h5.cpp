@@ -44,19 +44,19 @@ Handle string_type(std::size_t size) {
   return type;
 }
 
-hid_t memory_type(ColumnSpec::Type type) {
+hid_t memory_type(grid::ColumnType type) {
   switch (type) {
-    case ColumnSpec::Type::float64:
+    case grid::ColumnType::float64:
       return H5T_NATIVE_DOUBLE;
-    case ColumnSpec::Type::int64:
+    case grid::ColumnType::int64:
       return H5T_NATIVE_INT64;
-    case ColumnSpec::Type::uint64:
+    case grid::ColumnType::uint64:
       return H5T_NATIVE_UINT64;
-    case ColumnSpec::Type::int32:
+    case grid::ColumnType::int32:
       return H5T_NATIVE_INT32;
-    case ColumnSpec::Type::uint8:
+    case grid::ColumnType::uint8:
       return H5T_NATIVE_UINT8;
-    case ColumnSpec::Type::string:
+    case grid::ColumnType::string:
       break;
   }
   throw io_error("internal: string columns have no fixed memory type");

@@ -58,7 +58,7 @@ hid_t check(hid_t value, const std::string& where, const char* what);
 
 Handle plist(hid_t cls);
 Handle string_type(std::size_t size);      // fixed-length, NUL-padded ASCII
-hid_t memory_type(ColumnSpec::Type type);  // native type (strings: use string_type)
+hid_t memory_type(grid::ColumnType type);  // native type (strings: use string_type)
 
 void write_attribute(hid_t object, const std::string& name, const std::string& value,
                      const std::string& where);

@@ -5,22 +5,22 @@
 namespace nnsweep::io::layout {
 
 namespace {
-ColumnSpec column(const char* name, ColumnSpec::Type type, const char* units,
-                  const char* description, std::size_t string_size = 0) {
-  ColumnSpec c;
+Column column(const char* name, ColumnType type, const char* units, const char* description,
+              std::size_t string_size = 0) {
+  Column c;
   c.name = name;
   c.type = type;
   c.units = units;
   c.long_name = name;
   c.description = description;
-  c.kind = "metadata";
+  c.kind = ColumnKind::metadata;
   c.string_size = string_size;
   return c;
 }
 }  // namespace
 
-std::vector<ColumnSpec> metadata_columns() {
-  using T = ColumnSpec::Type;
+std::vector<Column> metadata_columns() {
+  using T = ColumnType;
   return {
       column("task_key", T::uint64, "1",
              "stable hash of the experiment and the resolved parameters"),
@@ -34,8 +34,8 @@ std::vector<ColumnSpec> metadata_columns() {
   };
 }
 
-std::vector<ColumnSpec> run_columns() {
-  using T = ColumnSpec::Type;
+std::vector<Column> run_columns() {
+  using T = ColumnType;
   return {
       column("started_utc", T::string, "", "start of the run (ISO 8601)", 32),
       column("finished_utc", T::string, "", "end of the run (empty if it was killed)", 32),
@@ -53,17 +53,47 @@ std::vector<ColumnSpec> run_columns() {
   };
 }
 
-std::size_t element_size(const ColumnSpec& column) {
+std::vector<Column> companion_columns(const grid::ColumnSet& results) {
+  std::vector<Column> out;
+  for (const auto& c : results.columns()) {
+    if (c.kind != ColumnKind::theory || c.is_text()) continue;
+    Column k;
+    k.name = grid::ColumnSet::kind_column(c.name);
+    k.type = ColumnType::uint8;
+    k.units = "1";
+    k.long_name = "kind of " + c.name;
+    k.description = "how good each task's " + c.name +
+                    " is: 0 none (no prediction), 1 exact, 2 next-to-leading order, 3 leading "
+                    "order, 4 a bound, 5 numerical (to the solver's tolerance)";
+    k.kind = ColumnKind::theory_kind;
+    out.push_back(k);
+  }
+  for (const auto& d : results.dimensions()) {
+    Column n;
+    n.name = grid::ColumnSet::count_column(d.name);
+    n.type = ColumnType::int32;
+    n.units = "1";
+    n.long_name = "used length of " + d.name;
+    n.description = "how many of the " + d.name +
+                    " entries this task uses (the rest of its curves and arrays are NaN; 0 "
+                    "until the task is committed)";
+    n.kind = ColumnKind::count;
+    out.push_back(n);
+  }
+  return out;
+}
+
+std::size_t element_size(const Column& column) {
   switch (column.type) {
-    case ColumnSpec::Type::float64:
-    case ColumnSpec::Type::int64:
-    case ColumnSpec::Type::uint64:
+    case ColumnType::float64:
+    case ColumnType::int64:
+    case ColumnType::uint64:
       return 8;
-    case ColumnSpec::Type::int32:
+    case ColumnType::int32:
       return 4;
-    case ColumnSpec::Type::uint8:
+    case ColumnType::uint8:
       return 1;
-    case ColumnSpec::Type::string:
+    case ColumnType::string:
       return column.string_size;
   }
   return 0;

@@ -17,15 +17,18 @@ namespace nnsweep::io {
 using h5::check;
 using h5::Handle;
 
+using grid::Column;
+using grid::ColumnKind;
+using grid::ColumnType;
+
 struct ResultsFile::Impl {
   std::string path;
   Access access = Access::read_only;
   Handle file;
   std::size_t tasks = 0;
   std::vector<std::string> parameters;
-  std::vector<ColumnSpec> results;
-  std::vector<std::size_t> offsets;  // first value of each result column in a record's values
-  std::size_t values_per_record = 0;
+  std::vector<std::string> replicates;
+  grid::ColumnSet results;  // rows are laid out by it
   std::map<std::string, Handle> datasets;
 
   hid_t dataset(const std::string& name) {
@@ -37,75 +40,107 @@ struct ResultsFile::Impl {
     return datasets.emplace(name, std::move(ds)).first->second.get();
   }
 
-  ColumnSpec read_spec(const std::string& name) {
+  Column read_spec(const std::string& name) {
     const hid_t ds = dataset(name);
-    ColumnSpec c;
+    Column c;
     c.name = name;
     const std::string at = path + " " + name;
-    for (auto [field, key] : {std::pair{&c.units, "units"}, std::pair{&c.long_name, "long_name"},
-                              std::pair{&c.description, "description"}, std::pair{&c.kind, "kind"}})
+    for (auto [field, key] :
+         {std::pair{&c.units, "units"}, std::pair{&c.long_name, "long_name"},
+          std::pair{&c.description, "description"}, std::pair{&c.predicts, "predicts"}})
       if (h5::has_attribute(ds, key)) *field = h5::read_attribute(ds, key, at);
+    if (h5::has_attribute(ds, "kind")) {
+      try {
+        c.kind = grid::parse_kind(h5::read_attribute(ds, "kind", at));
+      } catch (const error& e) {
+        throw io_error(cat(at, ": ", e.what(), " — written by another nnsweep version?"));
+      }
+    }
     Handle type(check(H5Dget_type(ds), at, "H5Dget_type"), H5Tclose);
     const H5T_class_t cls = H5Tget_class(type.get());
     const std::size_t size = H5Tget_size(type.get());
     if (cls == H5T_STRING) {
-      c.type = ColumnSpec::Type::string;
+      c.type = ColumnType::string;
       c.string_size = size;
     } else if (cls == H5T_FLOAT) {
-      c.type = ColumnSpec::Type::float64;
+      c.type = ColumnType::float64;
     } else if (size == 1) {
-      c.type = ColumnSpec::Type::uint8;
+      c.type = ColumnType::uint8;
     } else if (size == 4) {
-      c.type = ColumnSpec::Type::int32;
+      c.type = ColumnType::int32;
     } else {
-      c.type = H5Tget_sign(type.get()) == H5T_SGN_NONE ? ColumnSpec::Type::uint64
-                                                       : ColumnSpec::Type::int64;
+      c.type = H5Tget_sign(type.get()) == H5T_SGN_NONE ? ColumnType::uint64 : ColumnType::int64;
     }
     Handle space(check(H5Dget_space(ds), at, "H5Dget_space"), H5Sclose);
-    hsize_t dims[2] = {0, 0};
-    const int rank = H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-    if (rank == 2) {
-      c.length = dims[1];
-      // The curve dimension's name is the name of the scale attached to it.
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 1)), 0);
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    for (int k = 1; k < rank; ++k) {
+      // A dimension's name is the name of the scale attached to it.
+      grid::Dimension d{"", dims[static_cast<std::size_t>(k)]};
       H5DSiterate_scales(
-          ds, 1, nullptr,
+          ds, static_cast<unsigned>(k), nullptr,
           [](hid_t, unsigned, hid_t scale_id, void* out) -> herr_t {
             char scale_name[256] = {0};
             if (H5DSget_scale_name(scale_id, scale_name, sizeof scale_name) > 0)
               *static_cast<std::string*>(out) = scale_name;
             return 1;
           },
-          &c.dim);
+          &d.name);
+      c.dims.push_back(d);
     }
     return c;
   }
 
-  // Selects the rows of `sorted` (task indices, ascending) in a dataset of `length` columns.
-  Handle select_rows(hid_t ds, const std::vector<std::size_t>& sorted, std::size_t length) {
+  // Selects the rows of `sorted` (task indices, ascending) in dataset `ds`, every element of a
+  // row (`dims`: the sizes after `task`).
+  Handle select_rows(hid_t ds, const std::vector<std::size_t>& sorted,
+                     const std::vector<hsize_t>& dims) {
     Handle space(check(H5Dget_space(ds), path, "H5Dget_space"), H5Sclose);
     check(H5Sselect_none(space.get()), path, "H5Sselect_none");
+    std::vector<hsize_t> start(1 + dims.size(), 0), count(1 + dims.size(), 0);
+    std::copy(dims.begin(), dims.end(), count.begin() + 1);
     std::size_t i = 0;
     while (i < sorted.size()) {
       std::size_t j = i + 1;
       while (j < sorted.size() && sorted[j] == sorted[j - 1] + 1) ++j;
-      const hsize_t start[2] = {sorted[i], 0}, count[2] = {j - i, length == 0 ? 1 : length};
-      check(H5Sselect_hyperslab(space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr), path,
-            "H5Sselect_hyperslab");
+      start[0] = sorted[i];
+      count[0] = j - i;
+      check(H5Sselect_hyperslab(space.get(), H5S_SELECT_OR, start.data(), nullptr, count.data(),
+                                nullptr),
+            path, "H5Sselect_hyperslab");
       i = j;
     }
     return space;
   }
 
-  void write(const std::string& name, const std::vector<std::size_t>& sorted, std::size_t length,
-             hid_t type, const void* data) {
+  static std::vector<hsize_t> dims_of(const Column& column) {
+    std::vector<hsize_t> dims;
+    for (const auto& d : column.dims) dims.push_back(d.length);
+    return dims;
+  }
+
+  void write(const std::string& name, const std::vector<std::size_t>& sorted,
+             const std::vector<hsize_t>& dims, hid_t type, const void* data) {
     const hid_t ds = dataset(name);
-    Handle file_space = select_rows(ds, sorted, length);
-    const hsize_t dims[2] = {sorted.size(), length};
+    Handle file_space = select_rows(ds, sorted, dims);
+    std::vector<hsize_t> shape{sorted.size()};
+    shape.insert(shape.end(), dims.begin(), dims.end());
     Handle memory_space(
-        check(H5Screate_simple(length == 0 ? 1 : 2, dims, nullptr), path, "H5Screate_simple"),
+        check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), path,
+              "H5Screate_simple"),
         H5Sclose);
     check(H5Dwrite(ds, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path,
           ("H5Dwrite " + name).c_str());
+  }
+
+  // A whole dataset of any shape, as `T`.
+  template <typename T>
+  std::vector<T> read_whole(const std::string& name, hid_t type, std::size_t per_task) {
+    std::vector<T> out(tasks * per_task);
+    check(H5Dread(dataset(name), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path,
+          ("H5Dread " + name).c_str());
+    return out;
   }
 
   template <typename T>
@@ -131,16 +166,16 @@ struct ResultsFile::Impl {
     return out;
   }
 
-  void write_run_field(const ColumnSpec& column, int run, const void* value) {
+  void write_run_field(const Column& column, int run, const void* value) {
     const std::string name = std::string(layout::runs_group) + "/" + column.name;
     const std::vector<std::size_t> row{static_cast<std::size_t>(run)};
-    if (column.type == ColumnSpec::Type::string) {
+    if (column.type == ColumnType::string) {
       std::string padded(static_cast<const char*>(value));
       padded.resize(column.string_size, '\0');
       const Handle type = h5::string_type(column.string_size);
-      write(name, row, 0, type.get(), padded.data());
+      write(name, row, {}, type.get(), padded.data());
     } else {
-      write(name, row, 0, h5::memory_type(column.type), value);
+      write(name, row, {}, h5::memory_type(column.type), value);
     }
   }
 
@@ -199,20 +234,33 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
   const std::string results_attribute = h5::read_attribute(root, "results", path);
   const auto result_names =
       results_attribute.empty() ? std::vector<std::string>{} : split(results_attribute, ',');
+  if (h5::has_attribute(root, "replicates")) {
+    const std::string replicates = h5::read_attribute(root, "replicates", path);
+    if (!replicates.empty()) impl_->replicates = split(replicates, ',');
+  }
   required.insert(required.end(), result_names.begin(), result_names.end());
-  for (const auto& name : required) {
+  const auto missing = [&](const std::string& name) {
     const bool group_ok =
         name.find('/') == std::string::npos || H5Lexists(root, layout::runs_group, H5P_DEFAULT) > 0;
-    if (!group_ok || H5Lexists(root, name.c_str(), H5P_DEFAULT) <= 0)
-      throw io_error(
-          cat(path, ": incomplete results file (no dataset '", name,
-              "') — it was not written by nnsweep, or was damaged; start over with --force"));
+    return !group_ok || H5Lexists(root, name.c_str(), H5P_DEFAULT) <= 0;
+  };
+  const auto incomplete = [&](const std::string& name) {
+    return io_error(
+        cat(path, ": incomplete results file (no dataset '", name,
+            "') — it was not written by nnsweep, or was damaged; start over with --force"));
+  };
+  for (const auto& name : required)
+    if (missing(name)) throw incomplete(name);
+  std::vector<Column> results;
+  for (const auto& name : result_names) results.push_back(impl_->read_spec(name));
+  try {
+    impl_->results = grid::ColumnSet(results);
+  } catch (const error& e) {
+    throw io_error(cat(path, ": its result columns are inconsistent (", e.what(),
+                       ") — it was not written by this nnsweep; start over with --force"));
   }
-  for (const auto& name : result_names) {
-    impl_->offsets.push_back(impl_->values_per_record);
-    impl_->results.push_back(impl_->read_spec(name));
-    impl_->values_per_record += std::max<std::size_t>(1, impl_->results.back().length);
-  }
+  for (const auto& c : layout::companion_columns(impl_->results))
+    if (missing(c.name)) throw incomplete(c.name);
 }
 
 ResultsFile::~ResultsFile() {
@@ -239,16 +287,22 @@ std::string ResultsFile::attribute(const std::string& name) const {
 std::vector<std::string> ResultsFile::parameter_names() const {
   return impl_->parameters;
 }
-const std::vector<ColumnSpec>& ResultsFile::result_columns() const {
+std::vector<std::string> ResultsFile::replicates() const {
+  return impl_->replicates;
+}
+const grid::ColumnSet& ResultsFile::result_columns() const {
   return impl_->results;
 }
 
-ColumnSpec ResultsFile::column(const std::string& name) const {
-  for (const auto& c : impl_->results)
-    if (c.name == name) return c;
-  if (H5Lexists(impl_->file.get(), name.c_str(), H5P_DEFAULT) <= 0)
-    throw io_error(cat(impl_->path, ": no column '", name, "'"));
+grid::Column ResultsFile::column(const std::string& name) const {
+  if (const auto c = impl_->results.find(name)) return impl_->results[*c];
+  if (!has_column(name)) throw io_error(cat(impl_->path, ": no column '", name, "'"));
   return impl_->read_spec(name);
+}
+
+bool ResultsFile::has_column(const std::string& name) const {
+  return !name.empty() && name.find('/') == std::string::npos &&
+         H5Lexists(impl_->file.get(), name.c_str(), H5P_DEFAULT) > 0;
 }
 
 std::string ResultsFile::spec_text() const {
@@ -275,7 +329,7 @@ std::vector<std::int32_t> ResultsFile::read_attempts(const std::vector<std::size
   std::vector<std::size_t> rows;
   for (const std::size_t i : order) rows.push_back(tasks[i]);
   const hid_t ds = impl_->dataset("attempts");
-  Handle file_space = impl_->select_rows(ds, rows, 0);
+  Handle file_space = impl_->select_rows(ds, rows, {});
   const hsize_t n = rows.size();
   Handle memory_space(check(H5Screate_simple(1, &n, nullptr), impl_->path, "H5Screate_simple"),
                       H5Sclose);
@@ -289,25 +343,24 @@ std::vector<std::int32_t> ResultsFile::read_attempts(const std::vector<std::size
 
 std::vector<double> ResultsFile::read_numbers(const std::string& name) const {
   const auto spec = column(name);
-  if (spec.type == ColumnSpec::Type::string || spec.length > 0)
+  if (spec.type == ColumnType::string || !spec.dims.empty())
     throw io_error(cat(impl_->path, ": column '", name, "' is not a scalar number"));
   return impl_->read_all<double>(name, H5T_NATIVE_DOUBLE);
 }
 
 std::vector<std::string> ResultsFile::read_strings(const std::string& name) const {
   const auto spec = column(name);
-  if (spec.type != ColumnSpec::Type::string)
+  if (spec.type != ColumnType::string || !spec.dims.empty())
     throw io_error(cat(impl_->path, ": column '", name, "' is not text"));
   return impl_->read_fixed_strings(name, impl_->tasks, spec.string_size);
 }
 
 std::vector<std::vector<double>> ResultsFile::read_curve(const std::string& name) const {
   const auto spec = column(name);
-  const std::size_t length = spec.length;
-  std::vector<double> flat(impl_->tasks * std::max<std::size_t>(length, 1));
-  check(
-      H5Dread(impl_->dataset(name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, flat.data()),
-      impl_->path, "H5Dread");
+  if (spec.type == ColumnType::string)
+    throw io_error(cat(impl_->path, ": column '", name, "' is not numeric"));
+  const std::size_t length = spec.length();
+  const auto flat = impl_->read_whole<double>(name, H5T_NATIVE_DOUBLE, length);
   std::vector<std::vector<double>> rows(impl_->tasks);
   for (std::size_t t = 0; t < impl_->tasks; ++t)
     rows[t].assign(flat.begin() + static_cast<std::ptrdiff_t>(t * length),
@@ -318,21 +371,37 @@ std::vector<std::vector<double>> ResultsFile::read_curve(const std::string& name
 std::vector<grid::TaskRecord> ResultsFile::read_records(
     const std::vector<std::size_t>& tasks) const {
   auto& impl = *impl_;
+  const grid::ColumnSet& set = impl.results;
   std::vector<grid::TaskRecord> records(tasks.size());
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     records[i].task = tasks[i];
-    records[i].values.reserve(impl.values_per_record);
+    records[i].row = set.row();
   }
-  for (const auto& column : impl.results) {
-    const std::size_t length = std::max<std::size_t>(1, column.length);
-    std::vector<double> all(impl.tasks * length);
-    check(H5Dread(impl.dataset(column.name), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                  all.data()),
-          impl.path, ("H5Dread " + column.name).c_str());
+  for (std::size_t c = 0; c < set.size(); ++c) {
+    const Column& column = set[c];
+    if (column.is_text()) {
+      const auto all = impl.read_fixed_strings(column.name, impl.tasks, column.string_size);
+      for (std::size_t i = 0; i < tasks.size(); ++i)
+        records[i].row.data().texts[set.text_index(c)] = all[tasks[i]];
+      continue;
+    }
+    const std::size_t length = column.length();
+    const auto all = impl.read_whole<double>(column.name, H5T_NATIVE_DOUBLE, length);
     for (std::size_t i = 0; i < tasks.size(); ++i)
-      records[i].values.insert(records[i].values.end(),
-                               all.begin() + static_cast<std::ptrdiff_t>(tasks[i] * length),
-                               all.begin() + static_cast<std::ptrdiff_t>((tasks[i] + 1) * length));
+      std::copy_n(all.begin() + static_cast<std::ptrdiff_t>(tasks[i] * length), length,
+                  records[i].row.data().numbers.begin() +
+                      static_cast<std::ptrdiff_t>(set.number_offset(c)));
+    if (column.kind != ColumnKind::theory) continue;
+    const auto kinds =
+        impl.read_all<std::uint8_t>(grid::ColumnSet::kind_column(column.name), H5T_NATIVE_UINT8);
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+      records[i].row.data().theory_kinds[set.theory_index(c)] = kinds[tasks[i]];
+  }
+  for (std::size_t d = 0; d < set.dimensions().size(); ++d) {
+    const auto counts = impl.read_all<std::int32_t>(
+        grid::ColumnSet::count_column(set.dimensions()[d].name), H5T_NATIVE_INT32);
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+      records[i].row.data().counts[d] = counts[tasks[i]];
   }
   const auto status = read_status();
   const auto attempts = read_attempts(tasks);
@@ -355,6 +424,7 @@ std::vector<grid::TaskRecord> ResultsFile::read_records(
 void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
   if (records.empty()) return;
   auto& impl = *impl_;
+  const grid::ColumnSet& set = impl.results;
   std::vector<std::size_t> order(records.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(),
@@ -363,23 +433,52 @@ void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
   for (const std::size_t i : order) {
     if (records[i].task >= impl.tasks)
       throw io_error(cat(impl.path, ": internal: task ", records[i].task, " out of range"));
-    if (records[i].values.size() != impl.values_per_record)
-      throw io_error(cat(impl.path, ": internal: a record has ", records[i].values.size(),
-                         " values, the file expects ", impl.values_per_record));
+    const grid::RowData& data = records[i].row.data();
+    if (data.numbers.size() != set.number_count() || data.texts.size() != set.text_count() ||
+        data.theory_kinds.size() != set.theory_count() ||
+        data.counts.size() != set.dimensions().size())
+      throw io_error(cat(impl.path, ": internal: a record's row has ", data.numbers.size(),
+                         " numbers, ", data.texts.size(), " texts, ", data.theory_kinds.size(),
+                         " theory kinds and ", data.counts.size(), " counts; the file expects ",
+                         set.number_count(), ", ", set.text_count(), ", ", set.theory_count(),
+                         " and ", set.dimensions().size()));
     rows.push_back(records[i].task);
   }
 
-  // 1. Payload: result columns and bookkeeping.
-  for (std::size_t c = 0; c < impl.results.size(); ++c) {
-    const std::size_t length = std::max<std::size_t>(1, impl.results[c].length);
+  // 1. Payload: result columns, their companions, and bookkeeping.
+  for (std::size_t c = 0; c < set.size(); ++c) {
+    const Column& column = set[c];
+    if (column.is_text()) {
+      std::vector<char> buffer(rows.size() * column.string_size, '\0');
+      for (std::size_t k = 0; k < order.size(); ++k) {
+        const std::string& text = records[order[k]].row.data().texts[set.text_index(c)];
+        std::memcpy(buffer.data() + k * column.string_size, text.data(),
+                    std::min(text.size(), column.string_size));
+      }
+      const Handle type = h5::string_type(column.string_size);
+      impl.write(column.name, rows, {}, type.get(), buffer.data());
+      continue;
+    }
+    const std::size_t length = column.length();
     std::vector<double> buffer;
     buffer.reserve(rows.size() * length);
     for (const std::size_t i : order) {
-      const auto first = records[i].values.begin() + static_cast<std::ptrdiff_t>(impl.offsets[c]);
+      const auto first =
+          records[i].row.data().numbers.begin() + static_cast<std::ptrdiff_t>(set.number_offset(c));
       buffer.insert(buffer.end(), first, first + static_cast<std::ptrdiff_t>(length));
     }
-    impl.write(impl.results[c].name, rows, impl.results[c].length, H5T_NATIVE_DOUBLE,
-               buffer.data());
+    impl.write(column.name, rows, Impl::dims_of(column), H5T_NATIVE_DOUBLE, buffer.data());
+    if (column.kind != ColumnKind::theory) continue;
+    std::vector<std::uint8_t> kinds;
+    for (const std::size_t i : order)
+      kinds.push_back(records[i].row.data().theory_kinds[set.theory_index(c)]);
+    impl.write(grid::ColumnSet::kind_column(column.name), rows, {}, H5T_NATIVE_UINT8, kinds.data());
+  }
+  for (std::size_t d = 0; d < set.dimensions().size(); ++d) {
+    std::vector<std::int32_t> counts;
+    for (const std::size_t i : order) counts.push_back(records[i].row.data().counts[d]);
+    impl.write(grid::ColumnSet::count_column(set.dimensions()[d].name), rows, {}, H5T_NATIVE_INT32,
+               counts.data());
   }
   std::vector<std::int32_t> ranks, runs, attempts;
   std::vector<double> walls;
@@ -393,18 +492,18 @@ void ResultsFile::commit(const std::vector<grid::TaskRecord>& records) {
     std::memcpy(errors.data() + k * error_size, r.error.data(),
                 std::min(r.error.size(), error_size));
   }
-  impl.write("rank", rows, 0, H5T_NATIVE_INT32, ranks.data());
-  impl.write("run", rows, 0, H5T_NATIVE_INT32, runs.data());
-  impl.write("attempts", rows, 0, H5T_NATIVE_INT32, attempts.data());
-  impl.write("wall_s", rows, 0, H5T_NATIVE_DOUBLE, walls.data());
+  impl.write("rank", rows, {}, H5T_NATIVE_INT32, ranks.data());
+  impl.write("run", rows, {}, H5T_NATIVE_INT32, runs.data());
+  impl.write("attempts", rows, {}, H5T_NATIVE_INT32, attempts.data());
+  impl.write("wall_s", rows, {}, H5T_NATIVE_DOUBLE, walls.data());
   const Handle error_type = h5::string_type(error_size);
-  impl.write("error", rows, 0, error_type.get(), errors.data());
+  impl.write("error", rows, {}, error_type.get(), errors.data());
   impl.flush_if_serial();
 
   // 2. Status last: a task counts as committed only once this lands.
   std::vector<std::uint8_t> status;
   for (const std::size_t i : order) status.push_back(records[i].status);
-  impl.write("status", rows, 0, H5T_NATIVE_UINT8, status.data());
+  impl.write("status", rows, {}, H5T_NATIVE_UINT8, status.data());
   impl.flush_if_serial();
 }
 
@@ -417,7 +516,7 @@ std::vector<RunRecord> ResultsFile::read_runs() const {
   };
   std::map<std::string, std::vector<std::string>> text;
   for (const auto& c : layout::run_columns())
-    if (c.type == ColumnSpec::Type::string)
+    if (c.type == ColumnType::string)
       text[c.name] = impl.read_fixed_strings(std::string(layout::runs_group) + "/" + c.name,
                                              max_runs, c.string_size);
   std::vector<std::int64_t> sizes(max_runs), done(max_runs), exits(max_runs);

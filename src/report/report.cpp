@@ -18,7 +18,7 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 // Every value of a column as text (parameters are grouped by their printed value).
 std::vector<std::string> column_text(const io::ResultsFile& file, const std::string& name) {
   const auto spec = file.column(name);
-  if (spec.type == io::ColumnSpec::Type::string) return file.read_strings(name);
+  if (spec.type == grid::ColumnType::string) return file.read_strings(name);
   const auto numbers = file.read_numbers(name);
   std::vector<std::string> out;
   out.reserve(numbers.size());
@@ -26,13 +26,21 @@ std::vector<std::string> column_text(const io::ResultsFile& file, const std::str
   return out;
 }
 
-bool has_column(const io::ResultsFile& file, const std::string& name) {
-  try {
-    (void)file.column(name);
-    return true;
-  } catch (const io_error&) {
-    return false;
-  }
+// The theory column that predicts `metric` ("" if none).
+std::string theory_of(const io::ResultsFile& file, const std::string& metric) {
+  for (const auto& c : file.result_columns().columns())
+    if (c.kind == grid::ColumnKind::theory && !c.is_text() && c.predicts == metric) return c.name;
+  return "";
+}
+
+// The theory kind shared by the tasks that entered a statistic, or "mixed".
+std::string kind_text(const std::vector<std::uint8_t>& kinds,
+                      const std::vector<std::size_t>& tasks) {
+  if (kinds.empty() || tasks.empty()) return "";
+  const std::uint8_t first = kinds[tasks.front()];
+  for (const std::size_t t : tasks)
+    if (kinds[t] != first) return "mixed";
+  return std::string(grid::theory_kind_name(static_cast<grid::TheoryKind>(first)));
 }
 
 // Groups tasks by their `by` values, in order of first appearance.
@@ -98,17 +106,21 @@ std::vector<std::string> swept_parameters(const io::ResultsFile& file) {
   // Swept = given more than one value in the stored spec. (Distinct values would also count
   // parameters resolved per cell, such as cw = auto, which nobody swept.)
   const auto raw = config::read_spec_text(file.spec_text(), file.path() + " /spec", {});
+  const auto replicates = file.replicates();
   std::vector<std::string> out;
   for (const auto& [name, expression] : raw.params)
-    if (name != "seed" && expression.find(',') != std::string::npos) out.push_back(name);
+    if (std::find(replicates.begin(), replicates.end(), name) == replicates.end() &&
+        expression.find(',') != std::string::npos)
+      out.push_back(name);
   return out;
 }
 
 std::vector<std::string> metric_names(const io::ResultsFile& file) {
   std::vector<std::string> out;
-  for (const auto& c : file.result_columns()) {
+  for (const auto& c : file.result_columns().columns()) {
     const bool is_sem = c.name.size() > 4 && c.name.compare(c.name.size() - 4, 4, "_sem") == 0;
-    if (c.kind == "metric" && c.length == 0 && !is_sem) out.push_back(c.name);
+    if (c.kind == grid::ColumnKind::metric && !c.is_text() && c.dims.empty() && !is_sem)
+      out.push_back(c.name);
   }
   return out;
 }
@@ -118,20 +130,36 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
                                      const std::vector<std::string>& metrics) {
   struct Columns {
     std::vector<double> values, sems, theory;
+    std::vector<std::uint8_t> kinds;
   };
   std::vector<Columns> columns;
   for (const auto& metric : metrics) {
-    if (!has_column(file, metric))
-      throw config_error(cat("--metrics ", metric,
-                             ": no such metric (metrics: ", join(metric_names(file), ", "), ")"));
+    const auto names = metric_names(file);
+    if (std::find(names.begin(), names.end(), metric) == names.end())
+      throw config_error(
+          cat("--metrics ", metric, ": no such metric (metrics: ", join(names, ", "), ")"));
     Columns c;
     c.values = file.read_numbers(metric);
-    if (has_column(file, metric + "_sem")) c.sems = file.read_numbers(metric + "_sem");
-    if (has_column(file, "theory_" + metric)) c.theory = file.read_numbers("theory_" + metric);
+    if (file.has_column(metric + "_sem")) c.sems = file.read_numbers(metric + "_sem");
+    const std::string theory = theory_of(file, metric);
+    if (!theory.empty()) {
+      c.theory = file.read_numbers(theory);
+      for (const double k : file.read_numbers(grid::ColumnSet::kind_column(theory)))
+        c.kinds.push_back(static_cast<std::uint8_t>(k));
+    }
     columns.push_back(std::move(c));
   }
   const auto groups = group_tasks(file, by);
   const auto status = file.read_status();
+  // The larger of the spread over the tasks and their own Monte Carlo errors: with few tasks the
+  // spread is too noisy to judge a z-score by; with heavy tails the per-task errors are
+  // optimistic. (python/nnsweep/aggregate.py computes the same.)
+  const auto sem_of = [](const stats::Moments& m, double own_variance, std::size_t own_count) {
+    const double between = m.count() >= 2 ? m.sem() : nan;
+    const double within =
+        own_count > 0 ? std::sqrt(own_variance) / static_cast<double>(m.count()) : nan;
+    return std::fmax(between, within);
+  };
   std::vector<CellStatistic> out;
   for (std::size_t g = 0; g < groups.keys.size(); ++g) {
     for (std::size_t k = 0; k < metrics.size(); ++k) {
@@ -139,9 +167,11 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
       CellStatistic s;
       s.cell = groups.keys[g];
       s.metric = metrics[k];
-      stats::Moments m;
+      stats::Moments m, predicted, difference;
       double own_variance = 0, low = nan, high = nan;
       std::size_t own_count = 0;
+      bool paired = !c.theory.empty();  // every task that counts has its own prediction
+      std::vector<std::size_t> used;
       for (const std::size_t t : groups.tasks[g]) {
         if (!c.theory.empty() && !std::isnan(c.theory[t])) {
           low = std::isnan(low) ? c.theory[t] : std::min(low, c.theory[t]);
@@ -150,24 +180,37 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
         if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) ||
             !std::isfinite(c.values[t]))
           continue;
+        used.push_back(t);
         m.add(c.values[t]);
         if (!c.sems.empty() && std::isfinite(c.sems[t])) {
           own_variance += c.sems[t] * c.sems[t];
           ++own_count;
         }
+        if (paired && std::isfinite(c.theory[t])) {
+          predicted.add(c.theory[t]);
+          difference.add(c.values[t] - c.theory[t]);
+        } else {
+          paired = false;
+        }
       }
       s.count = static_cast<std::size_t>(m.count());
       s.mean = m.mean();
-      // The larger of the spread over seeds and the tasks' own Monte Carlo errors: with few seeds
-      // the spread is too noisy to judge a z-score by; with heavy tails the per-task errors are
-      // optimistic. (python/nnsweep/aggregate.py computes the same.)
-      const double between = s.count >= 2 ? m.sem() : nan;
-      const double within =
-          own_count > 0 ? std::sqrt(own_variance) / static_cast<double>(s.count) : nan;
-      s.sem = std::fmax(between, within);
-      // Theory is shown where it is one value for the whole cell.
-      s.theory = high - low <= 1e-12 * std::fabs(high) ? low : nan;
-      s.z = std::isfinite(s.theory) && s.sem > 0 ? (s.mean - s.theory) / s.sem : nan;
+      s.sem = sem_of(m, own_variance, own_count);
+      s.theory_kind = kind_text(c.kinds, used);
+      if (high - low <= 1e-12 * std::fabs(high)) {
+        // One prediction for the whole cell.
+        s.theory = low;
+        s.z = std::isfinite(s.theory) && s.sem > 0 ? (s.mean - s.theory) / s.sem : nan;
+      } else if (paired && s.count > 0) {
+        // A prediction per task (from its own data): the mean prediction, and z of the paired
+        // differences.
+        s.theory = predicted.mean();
+        const double sem = sem_of(difference, own_variance, own_count);
+        s.z = sem > 0 ? difference.mean() / sem : nan;
+      } else {
+        s.theory = nan;
+        s.z = nan;
+      }
       out.push_back(s);
     }
   }
@@ -179,14 +222,15 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
   Table table;
   table.headers = by;
   if (format == Format::csv) {
-    for (const char* h : {"metric", "n", "mean", "sem", "theory", "z"})
+    for (const char* h : {"metric", "n", "mean", "sem", "theory", "kind", "z"})
       table.headers.emplace_back(h);
   } else {
-    for (const char* h : {"metric", "n", "mean ± sem", "theory", "z"})
+    for (const char* h : {"metric", "n", "mean ± sem", "theory", "kind", "z"})
       table.headers.emplace_back(h);
   }
   table.numeric.assign(table.headers.size(), false);
-  for (std::size_t i = by.size() + 1; i < table.headers.size(); ++i) table.numeric[i] = true;
+  for (std::size_t i = by.size() + 1; i < table.headers.size(); ++i)
+    table.numeric[i] = table.headers[i] != "kind";
   for (const auto& s : statistics) {
     auto row = s.cell;
     row.push_back(s.metric);
@@ -195,10 +239,12 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
       row.push_back(format_short(s.mean, Style::full));
       row.push_back(format_short(s.sem, Style::full));
       row.push_back(format_short(s.theory, Style::full));
+      row.push_back(s.theory_kind);
       row.push_back(format_short(s.z, Style::full));
     } else {
       row.push_back(s.count > 0 ? format_estimate(s.mean, s.sem) : "");
       row.push_back(format_short(s.theory));
+      row.push_back(s.theory_kind);
       row.push_back(format_short(s.z, Style::signed2));
     }
     table.rows.push_back(std::move(row));

@@ -20,9 +20,24 @@ std::string csv_field(const std::string& s) {
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
 }  // namespace
 
-std::string render(const Table& table, Format format) {
+std::string render(const Table& input, Format format) {
+  // Markdown: a `|` inside a cell would end it.
+  Table escaped;
+  if (format == Format::markdown) {
+    escaped = input;
+    for (auto* row : {&escaped.headers})
+      for (auto& text : *row) text = markdown_cell(text);
+    for (auto& row : escaped.rows)
+      for (auto& text : row) text = markdown_cell(text);
+  }
+  const Table& table = format == Format::markdown ? escaped : input;
   std::string out;
   const std::size_t n = table.headers.size();
   if (format == Format::csv) {

@@ -1,7 +1,8 @@
 #include "nnsweep/sched/scheduler.hpp"
 
 #include <algorithm>
-#include <boost/mpi/collectives.hpp>
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <deque>
 #include <mutex>
 #include <numeric>
+#include <sstream>
 #include <thread>
 
 #include "nnsweep/sched/signals.hpp"
@@ -20,19 +22,42 @@ void serialize(Archive& ar, nnsweep::sched::WorkUnit& u, unsigned /*version*/) {
   ar& u.first& u.count& u.cost;
 }
 template <class Archive>
+void serialize(Archive& ar, nnsweep::grid::RowData& d, unsigned /*version*/) {
+  ar& d.numbers& d.texts& d.theory_kinds& d.counts;
+}
+// The row travels as its values; the receiver (the results file) knows their layout.
+template <class Archive>
 void serialize(Archive& ar, nnsweep::grid::TaskRecord& r, unsigned /*version*/) {
-  ar& r.task& r.status& r.rank& r.run& r.attempts& r.wall_s& r.error& r.values;
+  ar& r.task& r.status& r.rank& r.run& r.attempts& r.wall_s& r.error& r.row.data();
 }
 }  // namespace boost::serialization
 
 namespace nnsweep::sched {
 namespace {
 
-namespace mpi = boost::mpi;
 using Clock = std::chrono::steady_clock;
 constexpr int tag_report = 1;
 constexpr int tag_assign = 2;
 constexpr std::size_t max_bundle = 4096;
+
+// Messages are values serialised to bytes (Boost.Serialization, binary, no header).
+template <typename T>
+std::string pack(const T& value) {
+  std::ostringstream out(std::ios::binary);
+  {
+    boost::archive::binary_oarchive archive(out, boost::archive::no_header);
+    archive << value;
+  }
+  return out.str();
+}
+template <typename T>
+T unpack(const std::string& bytes) {
+  std::istringstream in(bytes, std::ios::binary);
+  boost::archive::binary_iarchive archive(in, boost::archive::no_header);
+  T value;
+  archive >> value;
+  return value;
+}
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -258,15 +283,14 @@ class LocalWorker {
   std::thread thread_;
 };
 
-Summary run_worker(const mpi::communicator& comm, const Executor& execute, ResultSink& sink,
+Summary run_worker(const Context& comm, const Executor& execute, ResultSink& sink,
                    const Options& options) {
   Summary summary;
   double busy = 0;
   UnitWatch watch(options, Clock::now());
-  comm.send(0, tag_report, Report{});
+  comm.send(0, tag_report, pack(Report{}));
   while (true) {
-    std::vector<Assigned> bundle;
-    comm.recv(0, tag_assign, bundle);
+    const auto bundle = unpack<std::vector<Assigned>>(comm.receive(0, tag_assign));
     if (bundle.empty()) break;
     Report report;
     for (const auto& a : bundle) {
@@ -285,7 +309,7 @@ Summary run_worker(const mpi::communicator& comm, const Executor& execute, Resul
     }
     report.busy_s = busy;
     report.stopping = stop_requests() > 0;
-    comm.send(0, tag_report, report);
+    comm.send(0, tag_report, pack(report));
   }
   sink.flush();
   summary.busy_s = {busy};
@@ -294,7 +318,7 @@ Summary run_worker(const mpi::communicator& comm, const Executor& execute, Resul
 
 class Dispatcher {
  public:
-  Dispatcher(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute,
+  Dispatcher(const Context& comm, std::vector<WorkUnit> units, const Executor& execute,
              ResultSink& sink, const Options& options)
       : comm_(comm),
         units_(std::move(units)),
@@ -324,15 +348,14 @@ class Dispatcher {
     bool local_done = false;
     while (true) {
       if (stop_requests() > 0) stopping_ = signalled_ = true;
-      while (auto status = comm_.iprobe(mpi::any_source, tag_report)) {
-        Report report;
-        comm_.recv(status->source(), tag_report, report);
-        busy_[static_cast<std::size_t>(status->source())] = report.busy_s;
+      while (const auto source = comm_.probe(tag_report)) {
+        auto report = unpack<Report>(comm_.receive(*source, tag_report));
+        busy_[static_cast<std::size_t>(*source)] = report.busy_s;
         if (report.stopping) stopping_ = signalled_ = true;
         for (const auto& f : report.finished) account(f);
         if (!report.records.empty()) sink_.accept(std::move(report.records));
         const auto bundle = take_bundle();
-        comm_.send(status->source(), tag_assign, bundle);
+        comm_.send(*source, tag_assign, pack(bundle));
         if (bundle.empty()) --active;
       }
       for (auto& [finished, records] : local_.collect(std::chrono::microseconds(0))) {
@@ -374,7 +397,9 @@ class Dispatcher {
     summary_.pending = summary_.tasks_total - state_.done - state_.failed - state_.diverged;
     summary_.stopped = summary_.pending > 0;
     // Work left without a stop signal on any rank can only be the time limit's doing (a unit
-    // abandoned at the limit, or none left that fits).
+    // abandoned at the limit, or none left that fits). A signal may have arrived after the loop
+    // last looked (rank 0's own worker stopped on it, with nothing left to hand out).
+    if (stop_requests() > 0) signalled_ = true;
     if (summary_.stopped && !signalled_) summary_.time_limit_reached = true;
     return summary_;
   }
@@ -427,7 +452,7 @@ class Dispatcher {
     return bundle;
   }
 
-  const mpi::communicator& comm_;
+  const Context& comm_;
   std::vector<WorkUnit> units_;
   ResultSink& sink_;
   const Options& options_;
@@ -459,11 +484,11 @@ double simulate_makespan(std::vector<double> seconds, std::size_t ranks) {
   return *std::max_element(finish.begin(), finish.end());
 }
 
-Summary run(const mpi::communicator& comm, std::vector<WorkUnit> units, const Executor& execute,
+Summary run(const Context& context, std::vector<WorkUnit> units, const Executor& execute,
             ResultSink& sink, const Options& options) {
-  // A communicator of its own: messages of this sweep never meet those of an earlier or later
+  // A message space of its own: messages of this sweep never meet those of an earlier or later
   // one (a worker may start the next run while rank 0 is still finishing this one).
-  const mpi::communicator own(comm, mpi::comm_duplicate);
+  const Context own = context.duplicate();
   if (own.rank() != 0) return run_worker(own, execute, sink, options);
   return Dispatcher(own, std::move(units), execute, sink, options).run();
 }

@@ -9,7 +9,7 @@
 
 #include "cli.hpp"
 #include "nnsweep/experiments/experiment.hpp"
-#include "sweep.hpp"
+#include "unit_runner.hpp"
 
 using namespace nnsweep;
 
@@ -26,27 +26,40 @@ bool same(double a, double b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-// Number of (task, column) values that differ between the file and the reference.
-std::size_t differences(const io::ResultsFile& file,
-                        const std::vector<std::vector<double>>& reference) {
-  std::size_t bad = 0, offset = 0;
-  for (const auto& column : file.result_columns()) {
-    const std::size_t length = std::max<std::size_t>(1, column.length);
-    const auto rows =
-        column.length > 0 ? file.read_curve(column.name) : std::vector<std::vector<double>>{};
-    const auto scalars =
-        column.length == 0 ? file.read_numbers(column.name) : std::vector<double>{};
+// Number of (task, column) values that differ between the file and the reference rows (laid out
+// as the file's result columns).
+std::size_t differences(const io::ResultsFile& file, const std::vector<grid::Row>& reference) {
+  std::size_t bad = 0;
+  const grid::ColumnSet& set = file.result_columns();
+  for (std::size_t c = 0; c < set.size(); ++c) {
+    const grid::Column& column = set[c];
+    if (column.is_text()) {
+      const auto texts = file.read_strings(column.name);
+      for (std::size_t t = 0; t < file.task_count(); ++t)
+        if (texts[t] != reference[t].data().texts[set.text_index(c)] && bad++ < 5)
+          UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << " differs");
+      continue;
+    }
+    const auto rows = file.read_curve(column.name);
     for (std::size_t t = 0; t < file.task_count(); ++t)
-      for (std::size_t k = 0; k < length; ++k) {
-        const double value = column.length > 0 ? rows[t][k] : scalars[t];
-        if (!same(value, reference[t][offset + k])) {
-          if (bad++ < 5)
-            UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k
-                                      << "] = " << std::setprecision(17) << value
-                                      << ", kernel alone gives " << reference[t][offset + k]);
-        }
+      for (std::size_t k = 0; k < column.length(); ++k) {
+        const double want = reference[t].data().numbers[set.number_offset(c) + k];
+        if (!same(rows[t][k], want) && bad++ < 5)
+          UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << "[" << k
+                                    << "] = " << std::setprecision(17) << rows[t][k]
+                                    << ", kernel alone gives " << want);
       }
-    offset += length;
+    if (column.kind != grid::ColumnKind::theory) continue;
+    const auto kinds = file.read_numbers(grid::ColumnSet::kind_column(column.name));
+    for (std::size_t t = 0; t < file.task_count(); ++t)
+      if (kinds[t] != reference[t].data().theory_kinds[set.theory_index(c)] && bad++ < 5)
+        UNSCOPED_INFO(file.path() << ": task " << t << " " << column.name << " kind differs");
+  }
+  for (std::size_t d = 0; d < set.dimensions().size(); ++d) {
+    const auto counts = file.read_numbers(grid::ColumnSet::count_column(set.dimensions()[d].name));
+    for (std::size_t t = 0; t < file.task_count(); ++t)
+      if (counts[t] != reference[t].data().counts[d] && bad++ < 5)
+        UNSCOPED_INFO(file.path() << ": task " << t << " count of " << set.dimensions()[d].name);
   }
   return bad;
 }
@@ -81,11 +94,11 @@ TEST_CASE("results do not depend on the rank count, the pack size or the I/O mod
     const app::Sweep sweep = app::load_sweep(spec, {});
     app::UnitRunner kernel(sweep, 1);
     const std::atomic<bool> never{false};
-    std::vector<std::vector<double>> reference;
+    std::vector<grid::Row> reference;
     for (std::size_t t = 0; t < sweep.table->size(); ++t) {
       const auto records = kernel({t, 1, 0}, never);
       CHECK(records.front().status == static_cast<std::uint8_t>(grid::TaskStatus::done));
-      reference.push_back(records.front().values);
+      reference.push_back(records.front().row);
     }
     for (const char* name : {"parallel.h5", "serial.h5"}) {
       const io::ResultsFile file(name, io::ResultsFile::Access::read_only);

@@ -138,7 +138,7 @@ TEST_CASE("every task runs exactly once, whichever rank keeps the records", "[mp
     auto o = options();
     o.results_to_root = to_root;
     const auto summary = sched::run(
-        world, units(120, 0.5, 3),
+        sched::mpi_context(world), units(120, 0.5, 3),
         waiting_kernel([&executions](const sched::WorkUnit& unit) { executions.add(unit); }), sink,
         o);
     const auto seen = gather(world, sink);
@@ -167,7 +167,8 @@ TEST_CASE("a stop request on one rank ends dispatch; nothing is lost or repeated
     executions.add(unit);
     if (unit.first == 30) sched::request_stop(SIGUSR1);
   });
-  const auto summary = sched::run(world, units(400, 5), kernel, sink, options());
+  const auto summary =
+      sched::run(sched::mpi_context(world), units(400, 5), kernel, sink, options());
   const auto seen = gather(world, sink);
   const auto started = executions.gather(world);
   sched::reset_stop_requests();
@@ -194,7 +195,8 @@ TEST_CASE("with --grace 0 a stop abandons the units in flight as timed_out", "[m
   // Long units (300 ms): every rank asks to stop as its first unit begins.
   const auto kernel = waiting_kernel(stop_at_first_unit);
   const auto start = Clock::now();
-  const auto summary = sched::run(world, units(8 * world.size(), 300), kernel, sink, o);
+  const auto summary =
+      sched::run(sched::mpi_context(world), units(8 * world.size(), 300), kernel, sink, o);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const auto seen = gather(world, sink);
   sched::reset_stop_requests();
@@ -218,7 +220,8 @@ TEST_CASE("a unit that outlives its prediction is abandoned when the grace perio
   // begins, when the prediction says that unit fits the grace period.
   const auto kernel = waiting_kernel(stop_at_first_unit, [] { return 100.0; });
   const auto start = Clock::now();
-  const auto summary = sched::run(world, units(8 * world.size(), 20), kernel, sink, o);
+  const auto summary =
+      sched::run(sched::mpi_context(world), units(8 * world.size(), 20), kernel, sink, o);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const auto seen = gather(world, sink);
   sched::reset_stop_requests();
@@ -240,7 +243,7 @@ TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sc
   auto o = options();
   o.time_limit_s = 0.3;
   const auto summary = sched::run(
-      world, units(100, 40),
+      sched::mpi_context(world), units(100, 40),
       waiting_kernel([&executions](const sched::WorkUnit& unit) { executions.add(unit); }), sink,
       o);
   const auto seen = gather(world, sink);
@@ -278,7 +281,7 @@ TEST_CASE("at the time limit a rank starts no more units of its bundle", "[mpi][
       [&] { return since_start() > 0.2 ? 10.0 : 1.0; });
   auto o = options();
   o.time_limit_s = 0.3;
-  const auto summary = sched::run(world, units(400, 5), kernel, sink, o);
+  const auto summary = sched::run(sched::mpi_context(world), units(400, 5), kernel, sink, o);
   std::vector<std::vector<double>> all_starts;
   mpi::gather(world, starts, all_starts, 0);
   const auto seen = gather(world, sink);

@@ -7,6 +7,7 @@
 //   sweep_seed = 1                  # root of every random stream of the sweep
 //   output     = correlations.h5    # default results file (--out overrides)
 //   zip        = depth+width        # vary these axes together (repeatable)
+//   save_weights = true             # training experiments store each task's final parameters
 //   [params]
 //   width = 16..512 *2              # 16,32,...,512
 //   depth = 1,2,4,8
@@ -30,6 +31,7 @@ struct RawSpec {
   std::string experiment;
   std::string sweep_seed = "0";
   std::string output;
+  std::string save_weights = "false";
   std::vector<std::string> zips;                            // "depth+width"
   std::vector<std::pair<std::string, std::string>> params;  // [params] key, expression (in order)
 };
@@ -52,6 +54,7 @@ struct SweepSpec {
   std::string experiment;
   std::uint64_t sweep_seed = 0;
   std::string output;
+  bool save_weights = false;  // training experiments add a `weights` column (final parameters)
   std::vector<std::vector<Value>> values;      // per schema parameter: its axis values
   std::vector<std::vector<std::size_t>> zips;  // zipped groups (schema indices)
 
@@ -72,7 +75,7 @@ std::vector<Value> parse_axis(const ParamSpec& spec, std::string_view expression
                               std::string_view where);
 
 // Keys whose values differ between two resolved specs of the same schema ("experiment",
-// "sweep_seed", "zip", or parameter names): why a resume is refused.
+// "sweep_seed", "zip", "save_weights", or parameter names): why a resume is refused.
 std::vector<std::string> differing_keys(const SweepSpec& a, const SweepSpec& b,
                                         const Schema& schema);
 

@@ -2,6 +2,7 @@
 // The `correlations` experiment (Hanin 2022): moments of the outputs and input derivatives of
 // random fully connected networks at finite width, estimated from N sampled networks per task —
 // by the exact per-layer conditional Gaussian chain or from explicit weights — beside the theory.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -37,6 +38,18 @@ struct Problem {
 // The kernel's view of resolved parameters (ParamSet from correlations_experiment()).
 Problem problem_of(const config::ParamSet& params);
 
+// The metrics: k2, r4, kappa4, z4_ratio, corr22, dz2, rv4, g2, g4_ratio (column order).
+inline constexpr std::size_t metric_count = 9;
+
+// The columns (the same for every cell): each metric and its standard error `<metric>_sem`,
+// the derived l_over_n, and each metric's theory `theory_<metric>`.
+struct Columns {
+  std::array<grid::ScalarId, metric_count> value, sem;
+  grid::ScalarId l_over_n;
+  std::array<grid::TheoryId, metric_count> theory;
+};
+Columns declare(grid::ColumnSet& columns);
+
 // Per-network observables, in the accumulator's coordinate order. T = T_{L+1} is the covariance
 // of (z, ∂z/∂x_1, …, ∂z/∂x_n0) of one output given the last hidden layer, R its derivative block;
 // z_i are the sampled outputs. The single-direction metrics use u = e₁ (fixed): v = ∂z/∂x_1.
@@ -69,8 +82,8 @@ void sample_network(const Problem& problem, const Replica& replica, std::int64_t
 bool accumulate(const Problem& problem, const Replica& replica, const RunOptions& options,
                 stats::CoMoments& observables);
 
-// One task: accumulate, then the metrics (Status::pending when cancelled, diverged when a
-// metric is not finite).
+// One task: accumulate, then the metrics in a row of declare()'s columns (Status::pending and no
+// row when cancelled, diverged when a metric is not finite).
 TaskResult estimate(const Problem& problem, const Replica& replica, const RunOptions& options);
 
 }  // namespace correlations

@@ -6,11 +6,13 @@
 //
 // Random streams: one seed drives the teacher, the data, the initialisation and the batch
 // order, and nothing else does. Every stream is keyed by (sweep_seed, a fixed key of this
-// experiment, seed, purpose) — not by the task key — so cells that differ only in training
-// parameters (σ₀, α, k, η, b, loss, second layer, epochs) see the same teacher, the same
+// experiment, seed, purpose) — not by the task key: streams() keeps no parameter, so the key is
+// `stream_key`, and the kernel indexes the streams by the seed — so cells that differ only in
+// training parameters (σ₀, α, k, η, b, loss, second layer, epochs) see the same teacher, the same
 // training and test sets and the same batch order for the same seed, and the same standard
 // normals behind their initial weights (w_i = σ₀/√d · z_i): the σ₀ = 1 vs σ₀ = 0.01 comparison
 // of V-A4 is paired. Data parameters (d, n_train, n_test, γ) change the data, as they must.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,12 +42,14 @@ struct Problem {
   bool train_second_layer = false;
   std::int64_t log_points = 30;
   bool single_precision = false;
+  bool save_weights = false;  // the sweep's save_weights: keep each replica's final weights
 };
 
 Problem problem_of(const config::ParamSet& params);
 
-// The stream key of this experiment's streams (see the header comment); the Gaussian probes of
-// agr_g use stream_key ^ 1 (purpose test_data, like the test set, so they need another key).
+// The stream key of this experiment's streams (see the header comment; replica.key() gives it);
+// the Gaussian probes of agr_g use stream_key ^ 1 (purpose test_data, like the test set, so they
+// need another key).
 inline constexpr std::uint64_t stream_key = 0x6c696e5f74656163ULL;  // "lin_teac"
 
 // One replica's data, as the network sees it (rounded to the run's precision), rescaled by
@@ -79,6 +83,18 @@ enum Metric : std::size_t {
 };
 const char* metric_name(Metric metric);
 
+// The columns of a cell: each metric after the last epoch, zero_error_epoch, each metric as a
+// curve `curve_<metric>` over `log_point`, curve_epoch (the evaluation epochs), and with
+// save_weights `weights`: w (2k × d, row-major, the first k units of sign +1) then v (2k).
+struct Columns {
+  std::array<grid::ScalarId, metric_count> metric;
+  grid::ScalarId zero_error_epoch;
+  std::array<grid::CurveId, metric_count> curve;
+  grid::CurveId curve_epoch;
+  grid::CurveId weights;
+};
+Columns declare(const Problem& problem, grid::ColumnSet& columns);
+
 // The metrics of one network from its first-layer weights w (2k × d, row i = neuron i; the
 // first k have sign +1) and the network outputs on the training, test and probe sets.
 void measure(const Problem& problem, const Data& data, const std::vector<double>& w,
@@ -102,8 +118,9 @@ struct Observation {
 };
 using Observer = std::function<void(const Observation&)>;
 
-// Trains the replicas (all of one cell) in packs and returns one result per replica: the
-// metrics at the last epoch, zero_error_epoch, the curves and curve_epoch, in column order.
+// Trains the replicas (all of one cell) in packs and returns one result per replica, its row
+// (declare()'s columns) holding the metrics at the last epoch, zero_error_epoch, the curves and
+// curve_epoch.
 // `stats`, when given, receives the driver's timings (bench/engine).
 std::vector<TaskResult> train(const Problem& problem, const std::vector<Replica>& replicas,
                               const RunOptions& options, const Observer& observer = {},

@@ -1,11 +1,13 @@
 #pragma once
 // A finished (or abandoned) task on its way from a kernel to the results file: what the
-// scheduler carries and the writer commits. Values are the experiment's metric, theory and
-// derived columns in column order, curves flattened and NaN-padded to the file's lengths.
+// scheduler carries and the writer commits. Its row is laid out as the file's result columns
+// (grid/columns.hpp): every dimension at the file's length, NaN-padded.
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "nnsweep/grid/columns.hpp"
 
 namespace nnsweep::grid {
 
@@ -27,7 +29,7 @@ struct TaskRecord {
   std::int32_t attempts = 0;
   double wall_s = 0;  // seconds (a packed unit's time shared equally among its tasks)
   std::string error;
-  std::vector<double> values;
+  Row row;
 };
 
 }  // namespace nnsweep::grid

@@ -11,31 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "nnsweep/grid/columns.hpp"
 #include "nnsweep/grid/task_record.hpp"
 #include "nnsweep/grid/task_table.hpp"
 
 namespace nnsweep::io {
 
-// One dataset over the task dimension (or a (task, dim) curve).
-struct ColumnSpec {
-  enum class Type { float64, int64, uint64, int32, uint8, string };
-  std::string name;
-  std::string units;
-  std::string long_name;
-  std::string description;
-  std::string kind;  // parameter, metric, theory, derived, metadata
-  Type type = Type::float64;
-  std::size_t length = 0;       // 0: one value per task; n: a curve of n points
-  std::string dim;              // a curve's second dimension
-  std::size_t string_size = 0;  // bytes of a fixed-length string column
-};
-
 // What the creator knows besides the task table.
 struct FileLayout {
   std::string experiment;
   std::uint64_t sweep_seed = 0;
-  std::string spec_text;                   // canonical resolved spec (stored in /spec)
-  std::vector<ColumnSpec> result_columns;  // metric, theory and derived columns, record order
+  std::string spec_text;           // canonical resolved spec (stored in /spec)
+  grid::ColumnSet result_columns;  // metric, theory and derived columns at the grid's largest
+  std::vector<std::string> replicates = {"seed"};  // parameters whose values are replicas
 };
 
 struct Provenance {
@@ -89,8 +77,13 @@ class ResultsFile {
   std::string attribute(const std::string& name) const;  // root attribute as text
   std::string spec_text() const;
   std::vector<std::string> parameter_names() const;
-  const std::vector<ColumnSpec>& result_columns() const;
-  ColumnSpec column(const std::string& name) const;  // throws io_error if there is none
+  // Parameters whose values are replicas of one cell (root attribute `replicates`).
+  std::vector<std::string> replicates() const;
+  // The result columns, as the sweep's ColumnSet declared them (rows are laid out by it).
+  const grid::ColumnSet& result_columns() const;
+  // Any dataset of the root group; throws io_error if there is none.
+  grid::Column column(const std::string& name) const;
+  bool has_column(const std::string& name) const;
 
   std::vector<std::uint8_t> read_status() const;
   // The attempts column at `tasks` (a selection: a rank reads only its own rows).
@@ -98,15 +91,16 @@ class ResultsFile {
   // Whole columns (scalar ones; numbers of any type as double).
   std::vector<double> read_numbers(const std::string& name) const;
   std::vector<std::string> read_strings(const std::string& name) const;
-  // A curve column as rows of its length.
+  // A curve or array column: one row per task of its length (arrays row-major).
   std::vector<std::vector<double>> read_curve(const std::string& name) const;
 
-  // The stored records of `tasks` (values in record order, metadata and status as stored):
-  // what `nnsweep merge` copies between files of one spec.
+  // The stored records of `tasks` (rows laid out as result_columns(), metadata and status as
+  // stored): what `nnsweep merge` copies between files of one spec.
   std::vector<grid::TaskRecord> read_records(const std::vector<std::size_t>& tasks) const;
 
   // Commit protocol: every payload column of the records first, then their status. Independent
-  // I/O: in parallel_write mode each rank commits its own records, nobody waits.
+  // I/O: in parallel_write mode each rank commits its own records, nobody waits. Rows must be
+  // laid out as result_columns() (io_error otherwise).
   void commit(const std::vector<grid::TaskRecord>& records);
 
   // /runs bookkeeping (raw data writes; call on one rank).

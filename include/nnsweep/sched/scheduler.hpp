@@ -1,17 +1,17 @@
 #pragma once
-// Dynamic dispatch of work units over MPI ranks: the only Boost.MPI code of nnsweep. Rank 0
+// Dynamic dispatch of work units over the ranks of a Context (MPI, or one local rank). Rank 0
 // hands out units longest-first by the cost model (LPT), bundled so each assignment holds enough
 // work to hide the round trip, and computes too — on a second thread, so that dispatch never
 // waits for its own kernels (MPI is only called from the main thread). Messages are O(1) per
 // unit: unit descriptions out, counts and timings back. Finished records go to a ResultSink on
 // the rank that computed them, or travel to rank 0 when the sink lives there (serial I/O).
 #include <atomic>
-#include <boost/mpi/communicator.hpp>
 #include <functional>
 #include <limits>
 #include <vector>
 
 #include "nnsweep/grid/task_record.hpp"
+#include "nnsweep/sched/context.hpp"
 #include "nnsweep/sched/progress.hpp"
 
 namespace nnsweep::sched {
@@ -69,7 +69,7 @@ double simulate_makespan(std::vector<double> seconds, std::size_t ranks);
 
 // Collective: every rank calls it with the same options. `units` matter on rank 0 only.
 // The returned summary is complete on rank 0 (other ranks get their own busy time only).
-Summary run(const boost::mpi::communicator& comm, std::vector<WorkUnit> units,
-            const Executor& execute, ResultSink& sink, const Options& options);
+Summary run(const Context& context, std::vector<WorkUnit> units, const Executor& execute,
+            ResultSink& sink, const Options& options);
 
 }  // namespace nnsweep::sched

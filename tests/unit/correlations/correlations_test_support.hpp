@@ -41,10 +41,7 @@ inline nnsweep::config::ParamSet default_params() {
 
 // A metric and its standard error from a task result, found by column name.
 inline Estimate metric(const TaskResult& result, const std::string& name) {
-  const auto columns = nnsweep::experiments::correlations_experiment().columns(default_params());
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    if (columns[i].name == name) return {result.values.at(i), result.values.at(i + 1)};
-  throw std::runtime_error("no metric column " + name);
+  return {result.row.number(name), result.row.number(name + "_sem")};
 }
 
 // |a − b| in units of the standard error of the difference of two independent estimates.
@@ -76,7 +73,7 @@ inline Problem tanh_64x4(Sampler sampler, std::int64_t samples) {
 }
 
 inline Replica replica(std::uint64_t task_key) {
-  return {20240601, task_key, 0};
+  return {20240601, task_key, 0, {}};
 }
 
 }  // namespace correlations_test

@@ -29,11 +29,15 @@ config::ParamSet defaults() {
   return config::ParamSet(e.schema(), values);
 }
 
+// The replicas of seeds first..first+count−1 of the defaults, as a sweep makes them.
 std::vector<Replica> seeds(std::int64_t first, std::int64_t count,
                            std::uint64_t sweep_seed = 2021) {
   std::vector<Replica> out;
-  for (std::int64_t s = first; s < first + count; ++s)
-    out.push_back({sweep_seed, 1000 + static_cast<std::uint64_t>(s), s});
+  config::ParamSet params = defaults();
+  for (std::int64_t s = first; s < first + count; ++s) {
+    params.set("seed", s);
+    out.push_back(make_replica(linear_teacher_experiment(), sweep_seed, params));
+  }
   return out;
 }
 
@@ -47,17 +51,21 @@ constexpr std::int64_t check_seeds = 4, frozen_seeds = 1;
 #endif
 
 double value(const TaskResult& r, lt::Metric m) {
-  return r.values[m];
+  return r.row.number(lt::metric_name(m));
 }
-constexpr std::size_t zero_error_index = lt::metric_count;
+// Point `point` of the curve of `m`.
+double curve(const TaskResult& r, lt::Metric m, std::size_t point) {
+  return r.row.number(std::string("curve_") + lt::metric_name(m), point);
+}
 
 bool same_bits(const std::vector<TaskResult>& a, const std::vector<TaskResult>& b) {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].status != b[i].status || a[i].values.size() != b[i].values.size() ||
-        std::memcmp(a[i].values.data(), b[i].values.data(), a[i].values.size() * sizeof(double)) !=
-            0)
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto &x = a[i].row.data().numbers, &y = b[i].row.data().numbers;
+    if (a[i].status != b[i].status || x.size() != y.size() ||
+        std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) != 0)
       return false;
+  }
   return true;
 }
 
@@ -77,8 +85,8 @@ TEST_CASE("EXPERIMENTS.md §2 checks on seeds 0..19 of the defaults (V-A1 to V-A
     // V-A1: global convergence.
     CHECK(value(r, lt::train_error) == 0);
     CHECK(value(r, lt::train_loss) < 0.05);
-    CHECK(r.values[zero_error_index] >= 1);
-    CHECK(r.values[zero_error_index] <= 200);
+    CHECK(r.row.number("zero_error_epoch") >= 1);
+    CHECK(r.row.number("zero_error_epoch") <= 200);
     // V-A2: two tight clusters aligned with the teacher.
     CHECK(value(r, lt::cohesion_min) >= 0.999);
     CHECK(value(r, lt::align_mean) >= 0.97);
@@ -181,23 +189,23 @@ TEST_CASE("run() gives the same bits for every pack size, replica order and repe
         params.set("loss", std::string(batch == 1 ? "logistic" : "hinge"));
         const Experiment& e = linear_teacher_experiment();
         const std::vector<Replica> replicas = seeds(3, 9);
-        const auto reference = e.run(params, replicas, {});
+        const auto reference = e.run({params, {}}, replicas, {});
         INFO(precision << ", second layer " << layer << ", batch " << batch);
         for (std::size_t pack : {1, 3, 4, 8, 16}) {
           RunOptions options;
           options.pack = pack;
-          CHECK(same_bits(reference, e.run(params, replicas, options)));
+          CHECK(same_bits(reference, e.run({params, {}}, replicas, options)));
         }
         std::vector<Replica> reversed(replicas.rbegin(), replicas.rend());
-        auto back = e.run(params, reversed, {});
+        auto back = e.run({params, {}}, reversed, {});
         std::reverse(back.begin(), back.end());
         CHECK(same_bits(reference, back));
-        CHECK(same_bits(reference, e.run(params, replicas, {})));
+        CHECK(same_bits(reference, e.run({params, {}}, replicas, {})));
         // A replica alone (as one rank of a sweep might run it) is the same replica.
-        const auto alone = e.run(params, {replicas[4]}, {});
+        const auto alone = e.run({params, {}}, {replicas[4]}, {});
         CHECK(same_bits({reference[4]}, alone));
         // Different seeds are different replicas.
-        CHECK(reference[0].values[lt::align_mean] != reference[1].values[lt::align_mean]);
+        CHECK(value(reference[0], lt::align_mean) != value(reference[1], lt::align_mean));
       }
   }
 }
@@ -208,35 +216,37 @@ TEST_CASE("columns, result layout and curves", "[linear_teacher]") {
   params.set("epochs", std::int64_t{30});
   params.set("log_points", std::int64_t{8});
   params.set("n_test", std::int64_t{500});
-  const std::vector<Column> columns = e.columns(params);
+  grid::ColumnSet columns;
+  e.columns(params, columns);
   REQUIRE(columns.size() == 2 * lt::metric_count + 2);
-  std::size_t total = 0;
-  for (const Column& c : columns) {
-    CHECK(c.kind == Column::Kind::metric);
+  for (const grid::Column& c : columns.columns()) {
+    CHECK(c.kind == grid::ColumnKind::metric);
     CHECK(!c.description.empty());
     CHECK(!c.units.empty());
-    total += std::max<std::size_t>(1, c.length);
   }
   CHECK(columns[0].name == "train_loss");
   CHECK(columns[lt::metric_count].name == "zero_error_epoch");
   CHECK(columns[lt::metric_count + 1].name == "curve_train_loss");
-  CHECK(columns[lt::metric_count + 1].length == 8);
-  CHECK(columns[lt::metric_count + 1].dim == "log_point");
-  CHECK(columns.back().name == "curve_epoch");
-  const auto results = e.run(params, seeds(0, 2), {});
+  REQUIRE(columns[lt::metric_count + 1].dims.size() == 1);
+  CHECK(columns[lt::metric_count + 1].dims[0].name == "log_point");
+  CHECK(columns[lt::metric_count + 1].dims[0].length == 8);
+  CHECK(columns[columns.size() - 1].name == "curve_epoch");
+  const auto results = e.run({params, {}}, seeds(0, 2), {});
   REQUIRE(results.size() == 2);
   for (const TaskResult& r : results) {
-    REQUIRE(r.values.size() == total);
-    const std::size_t curves = lt::metric_count + 1;
+    REQUIRE(r.row.columns().same_layout(columns));
     // The scalars are the curves' last points; curve_epoch is the schedule.
-    for (std::size_t m = 0; m < lt::metric_count; ++m)
-      CHECK(std::memcmp(&r.values[m], &r.values[curves + m * 8 + 7], sizeof(double)) == 0);
+    for (std::size_t m = 0; m < lt::metric_count; ++m) {
+      const double last = value(r, static_cast<lt::Metric>(m));
+      const double point = curve(r, static_cast<lt::Metric>(m), 7);
+      CHECK(std::memcmp(&last, &point, sizeof(double)) == 0);
+    }
     const std::vector<std::int64_t> epochs = nn::log_schedule(30, 8);
     for (std::size_t i = 0; i < 8; ++i)
-      CHECK(r.values[curves + lt::metric_count * 8 + i] == static_cast<double>(epochs[i]));
+      CHECK(r.row.number("curve_epoch", i) == static_cast<double>(epochs[i]));
     // At initialisation (σ₀ = 0.01, random directions) the network is far from clustered.
-    CHECK(r.values[curves + lt::cohesion_mean * 8] < 0.5);
-    CHECK(r.values[curves + lt::train_error * 8] > 0.1);
+    CHECK(curve(r, lt::cohesion_mean, 0) < 0.5);
+    CHECK(curve(r, lt::train_error, 0) > 0.1);
   }
   CHECK(e.preferred_pack(params) == 4);
   params.set("precision", std::string("float"));
@@ -248,7 +258,21 @@ TEST_CASE("the seed alone keys the data: sigma0 pairs share teacher, data and in
   lt::Problem p = lt::problem_of(defaults());
   p.epochs = 2;
   p.n_test = 200;
-  const Replica a{7, 111, 5}, b{7, 222, 5}, c{7, 111, 6};  // b: another task key, c: another seed
+  // b: another cell (another task key), c: another seed.
+  config::ParamSet params = defaults();
+  params.set("seed", std::int64_t{5});
+  const Replica a = make_replica(linear_teacher_experiment(), 7, params);
+  params.set("sigma0", 1.0);
+  params.set("lr", 0.5);
+  const Replica b = make_replica(linear_teacher_experiment(), 7, params);
+  params.set("seed", std::int64_t{6});
+  const Replica c = make_replica(linear_teacher_experiment(), 7, params);
+  REQUIRE(a.task_key != b.task_key);
+  for (const auto purpose : {rng::Purpose::data, rng::Purpose::test_data, rng::Purpose::init,
+                             rng::Purpose::batch_order}) {
+    CHECK(a.key(purpose) == lt::stream_key);  // the fixed key, whatever the parameters
+    CHECK(c.key(purpose) == lt::stream_key);
+  }
   const lt::Data da = lt::make_data(p, a), db = lt::make_data(p, b), dc = lt::make_data(p, c);
   CHECK(da.teacher == db.teacher);
   CHECK(da.x_train == db.x_train);
@@ -367,10 +391,9 @@ TEST_CASE("a diverging replica is recorded as diverged, with its values up to th
   for (const TaskResult& r : results) {
     CHECK(r.status == Status::diverged);
     CHECK_THAT(r.error, Catch::Contains("NaN/inf"));
-    const std::size_t curves = lt::metric_count + 1;
-    CHECK(std::isfinite(r.values[curves + lt::train_loss * 9 + 0]));  // epoch 0 was fine
-    CHECK(std::isnan(r.values[curves + lt::train_loss * 9 + 8]));
-    CHECK(std::isnan(r.values[lt::train_loss]));
+    CHECK(std::isfinite(curve(r, lt::train_loss, 0)));  // epoch 0 was fine
+    CHECK(std::isnan(curve(r, lt::train_loss, 8)));
+    CHECK(std::isnan(value(r, lt::train_loss)));
   }
 }
 
@@ -381,7 +404,7 @@ TEST_CASE("cancellation returns pending results", "[linear_teacher]") {
   std::atomic<bool> cancel{true};
   RunOptions options;
   options.cancel = &cancel;
-  const auto results = linear_teacher_experiment().run(params, seeds(0, 3), options);
+  const auto results = linear_teacher_experiment().run({params, {}}, seeds(0, 3), options);
   REQUIRE(results.size() == 3);
   for (const TaskResult& r : results) CHECK(r.status == Status::pending);
 }
@@ -457,4 +480,35 @@ TEST_CASE("the pack's metrics are bitwise the per-replica definition (measure)",
       CHECK(compared == 6 * 6);
       CHECK(differing == 0);
     }
+}
+
+TEST_CASE("save_weights: the final weights of each replica, as the observer saw them",
+          "[linear_teacher]") {
+  lt::Problem p = lt::problem_of(defaults());
+  p.k = 3;
+  p.d = 4;
+  p.n_train = 30;
+  p.n_test = 50;
+  p.epochs = 6;
+  p.log_points = 4;
+  p.train_second_layer = true;
+  std::map<std::size_t, std::vector<double>> last;  // replica → w then v at the last epoch
+  const lt::Observer observer = [&](const lt::Observation& o) {
+    if (o.epoch != p.epochs) return;
+    last[o.replica] = o.w;
+    last[o.replica].insert(last[o.replica].end(), o.v.begin(), o.v.end());
+  };
+  const auto plain = lt::train(p, seeds(0, 3), {});
+  p.save_weights = true;
+  const auto saved = lt::train(p, seeds(0, 3), {}, observer);
+  REQUIRE(saved.size() == 3);
+  for (std::size_t r = 0; r < 3; ++r) {
+    INFO("replica " << r);
+    REQUIRE(last[r].size() == 2 * 3 * 4 + 2 * 3);
+    for (std::size_t q = 0; q < last[r].size(); ++q)
+      CHECK(saved[r].row.number("weights", q) == last[r][q]);
+    CHECK(value(saved[r], lt::align_mean) ==
+          value(plain[r], lt::align_mean));  // nothing else moves
+  }
+  CHECK_FALSE(plain[0].row.columns().find("weights"));
 }

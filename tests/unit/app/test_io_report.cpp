@@ -1,0 +1,156 @@
+// The results file and the report without MPI: a hand-made file of the toy experiment's columns
+// (rows filled by id and committed through io), read back; its aggregate checked by hand — a cell
+// with one prediction (z = (mean − theory)/sem), a cell with a prediction per task (paired), sem
+// the larger of the spread and the tasks' own errors — and the status counts.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <functional>
+
+#include "nnsweep/core/error.hpp"
+
+#include "nnsweep/report/report.hpp"
+#include "output.hpp"
+#include "toy_experiment.hpp"
+
+using namespace nnsweep;
+
+namespace {
+
+struct Written {
+  app::Sweep sweep;
+  std::string path;
+};
+
+// n = 2 and 5 with seeds 0..3; task (n, seed) gets value v, sem 0.1 and theory as given (the
+// kind exact); the last task stays pending.
+void write(const app::Sweep& sweep, const std::string& path,
+           const std::function<double(double, double)>& value,
+           const std::function<double(double, double)>& theory) {
+  io::create(path, *sweep.table, app::file_layout(sweep), {"test", "host", "", "now", 1});
+  io::ResultsFile file(path, io::ResultsFile::Access::serial_write);
+  grid::ColumnSet scratch;
+  const toy::Columns ids = toy::declare(sweep.table->params(0), scratch);
+  std::vector<grid::TaskRecord> records;
+  for (std::size_t t = 0; t + 1 < sweep.table->size(); ++t) {
+    const auto params = sweep.table->params(t);
+    const double n = static_cast<double>(params.integer("n"));
+    const double seed = static_cast<double>(params.integer("seed"));
+    grid::TaskRecord r;
+    r.task = t;
+    r.status = static_cast<std::uint8_t>(grid::TaskStatus::done);
+    r.row = sweep.columns.row();
+    r.row.set(ids.value, value(n, seed));
+    r.row.set(ids.value_sem, 0.1);
+    r.row.set_theory(ids.theory_value, theory(n, seed), grid::TheoryKind::exact);
+    r.row.set_text(ids.digits, "x");
+    records.push_back(std::move(r));
+  }
+  file.commit(records);
+}
+
+app::Sweep toy_sweep(const std::string& params = "n = 2,5\nseed = 0..3\n") {
+  return app::load_sweep(
+      toy::experiment(),
+      config::read_spec_text("experiment = toy\n[params]\n" + params, "test", {}));
+}
+
+}  // namespace
+
+TEST_CASE("io: a file reads back its layout, attributes and the rows committed", "[io]") {
+  const app::Sweep sweep = toy_sweep();
+  const toy::ScratchDir dir;
+  const std::string path = dir.file("hand.h5");
+  write(
+      sweep, path, [](double n, double s) { return n + s; }, [](double n, double) { return n; });
+  {
+    const io::ResultsFile file(path, io::ResultsFile::Access::read_only);
+    CHECK(file.task_count() == 8);
+    CHECK(file.attribute("experiment") == "toy");
+    CHECK(file.attribute("schema_version") == "2");
+    CHECK(file.replicates() == std::vector<std::string>{"seed", "copy"});
+    CHECK(file.parameter_names() == std::vector<std::string>{"n", "copy", "seed"});
+    CHECK(file.result_columns().same_layout(sweep.columns));
+    CHECK(file.column("theory_value").predicts == "value");
+    CHECK(file.column("theory_value_kind").kind == grid::ColumnKind::theory_kind);
+    CHECK(file.column("step_count").kind == grid::ColumnKind::count);
+    CHECK(file.column("gram").dims.size() == 2);
+    const auto status = file.read_status();
+    CHECK(status[7] == 0);
+    const auto value = file.read_numbers("value");
+    CHECK(value[6] == 5 + 2);
+    CHECK(std::isnan(value[7]));  // pending: still the fill value
+    CHECK(file.read_strings("digits")[3] == "x");
+    CHECK(file.read_numbers("step_count")[0] == 5);  // the row's counts: the file's lengths
+    CHECK(file.read_numbers("step_count")[7] == 0);
+    CHECK_THROWS_AS(file.read_numbers("trace"), io_error);  // a curve
+    CHECK_THROWS_AS(file.column("nothing"), io_error);
+    CHECK_THROWS_AS(io::ResultsFile(dir.file("missing.h5"), io::ResultsFile::Access::read_only),
+                    io_error);
+  }
+  // A row of other columns is refused.
+  io::ResultsFile writable(path, io::ResultsFile::Access::serial_write);
+  grid::TaskRecord wrong;
+  wrong.task = 7;
+  grid::ColumnSet other;
+  other.metric("value", "1", "", "");
+  wrong.row = other.row();
+  CHECK_THROWS_AS(writable.commit({wrong}), io_error);
+}
+
+TEST_CASE("report: mean, sem and z per cell, by hand", "[report]") {
+  const app::Sweep sweep = toy_sweep();
+  const toy::ScratchDir dir;
+  const std::string path = dir.file("report.h5");
+  // value = n + seed²: cell n=2 (4 tasks) 2,3,6,11; cell n=5 (3 done) 5,6,9. Theory: n for n=2
+  // (one prediction), n + seed for n=5 (one per task).
+  write(
+      sweep, path, [](double n, double s) { return n + s * s; },
+      [](double n, double s) { return n == 2 ? n : n + s; });
+  const io::ResultsFile file(path, io::ResultsFile::Access::read_only);
+  CHECK(report::swept_parameters(file) == std::vector<std::string>{"n"});
+  CHECK(report::metric_names(file) == std::vector<std::string>{"value"});
+  const auto stats = report::aggregate(file, {"n"}, {"value"});
+  REQUIRE(stats.size() == 2);
+
+  const auto& a = stats[0];
+  CHECK(a.cell == std::vector<std::string>{"2"});
+  CHECK(a.count == 4);
+  CHECK(a.mean == Approx(5.5));
+  // sd of 2,3,6,11 = √(((−3.5)² + (−2.5)² + 0.5² + 5.5²)/3) = √(49/3), sem = sd/2; the
+  // tasks' own errors give only √(4·0.01)/4 = 0.05.
+  const double sem = std::sqrt(49.0 / 3) / 2;
+  CHECK(a.sem == Approx(sem));
+  CHECK(a.theory == 2);
+  CHECK(a.z == Approx(3.5 / sem));
+  CHECK(a.theory_kind == "exact");
+
+  const auto& b = stats[1];
+  CHECK(b.count == 3);
+  CHECK(b.mean == Approx(20.0 / 3));
+  // Paired: value − theory = s² − s = 0, 0, 2 → mean 2/3, sd 2/√3, sem 2/3.
+  CHECK(b.theory == Approx(6));  // mean of 5, 6, 7
+  CHECK(b.z == Approx((2.0 / 3) / (2.0 / 3)));
+
+  const std::string text = report::status_text(file, {"n"}, report::Format::csv);
+  CHECK(text.find("pending,done,failed,diverged,timed_out,total\n1,7,0,0,0,8") !=
+        std::string::npos);
+  CHECK(text.find("5,1,3,0,0,0,4") != std::string::npos);
+  CHECK_THROWS_AS(report::aggregate(file, {"n"}, {"nothing"}), config_error);
+  CHECK_THROWS_AS(report::aggregate(file, {"seedling"}, {"value"}), config_error);
+}
+
+TEST_CASE("report pools over every replicate axis", "[report]") {
+  const app::Sweep sweep = toy_sweep("n = 2,5\ncopy = 0,1\nseed = 0,1\n");
+  const toy::ScratchDir dir;
+  const std::string path = dir.file("replicates.h5");
+  write(
+      sweep, path, [](double n, double s) { return n + s; }, [](double n, double) { return n; });
+  const io::ResultsFile file(path, io::ResultsFile::Access::read_only);
+  const auto by = report::swept_parameters(file);
+  CHECK(by == std::vector<std::string>{"n"});  // copy is swept, but a replicate axis
+  const auto stats = report::aggregate(file, by, {"value"});
+  REQUIRE(stats.size() == 2);
+  CHECK(stats[0].count == 4);  // copies × seeds
+  CHECK(stats[0].mean == Approx(2.5));
+  CHECK(stats[1].count == 3);  // the last task is pending
+}
