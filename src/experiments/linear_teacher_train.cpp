@@ -25,7 +25,7 @@ std::size_t sz(std::int64_t x) {
 
 double dot(const double* a, const double* b, std::int64_t n) {
   double s = 0;
-  for (std::int64_t j = 0; j < n; ++j) s += a[j] * b[j];
+  for (std::int64_t j = 0; j < n; ++j) s = std::fma(a[j], b[j], s);  // FMA whatever the -O level
   return s;
 }
 
@@ -444,9 +444,8 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   nn::Hooks<T> hooks;
   hooks.streams = [&](std::size_t r) {
     const Replica& replica = replicas[r];
-    return nn::ReplicaStreams{
-        replica.stream(rng::Purpose::init, seed_of(r)),
-        replica.stream(rng::Purpose::batch_order, seed_of(r))};
+    return nn::ReplicaStreams{replica.stream(rng::Purpose::init, seed_of(r)),
+                              replica.stream(rng::Purpose::batch_order, seed_of(r))};
   };
   hooks.begin_pack = [&](std::size_t pack_first, int count) {
     first = pack_first;
