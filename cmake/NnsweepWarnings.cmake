@@ -11,9 +11,11 @@ add_library(nnsweep_codegen INTERFACE)
 if(NNSWEEP_ARCH)
   target_compile_options(nnsweep_codegen INTERFACE -march=${NNSWEEP_ARCH})
 endif()
-# Kernels need IEEE semantics (NaN checks mark divergence), so no -ffast-math; contraction into
-# FMA is allowed and is the same in scalar and vector code paths.
-target_compile_options(nnsweep_codegen INTERFACE -fno-math-errno -fno-trapping-math)
+# Kernels need IEEE semantics (NaN checks mark divergence), so no -ffast-math. No implicit
+# contraction into FMA either: GCC contracts a*b+c differently at -O2 and -O3 and in scalar and
+# vector paths, which changed results in the last place between builds. Every FMA is written
+# (simd::fma, std::fma), so the bits depend on the source alone, not on the optimiser.
+target_compile_options(nnsweep_codegen INTERFACE -fno-math-errno -fno-trapping-math -ffp-contract=off)
 if(NNSWEEP_SANITIZE)
   target_compile_options(nnsweep_codegen INTERFACE -fsanitize=${NNSWEEP_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(nnsweep_codegen INTERFACE -fsanitize=${NNSWEEP_SANITIZE})
