@@ -3,6 +3,7 @@
 # from elsewhere; compute nodes are offline). Idempotent: exits quickly when all is there.
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --bench    also PyTorch (the peer in bench/)
+#   scripts/install-deps.sh --checks   also clang-format and clang-tidy (scripts/check.sh, CI)
 set -euo pipefail
 
 packages=(
@@ -12,7 +13,13 @@ packages=(
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-xarray python3-h5netcdf python3-pytest
   slurm-wlm munge
 )
-[[ "${1:-}" == "--bench" ]] && packages+=(python3-torch)
+for option in "$@"; do
+  case "$option" in
+    --bench) packages+=(python3-torch) ;;
+    --checks) packages+=(clang-format-14 clang-tidy-14) ;;
+    *) echo "install-deps.sh: unknown option '$option' (use --bench or --checks)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

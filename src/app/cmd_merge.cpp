@@ -33,7 +33,7 @@ int merge_command(const std::vector<std::string>& args) {
   if (files.size() < 2)
     throw config_error(
         "need an output and at least one input — usage: nnsweep merge OUT.h5 IN.h5...");
-  const std::string out = files.front();
+  const std::string& out = files.front();
   const std::vector<std::string> inputs(files.begin() + 1, files.end());
 
   std::vector<io::ResultsFile> sources;

@@ -65,7 +65,7 @@ void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
     const std::string value(trim(std::string_view(item).substr(eq + 1)));
     const bool top_level =
         std::find(top_level_keys.begin(), top_level_keys.end(), key) != top_level_keys.end();
-    if (!top_level && !starts_with(key, "params.")) key = "params." + key;
+    if (!top_level && !starts_with(key, "params.")) key.insert(0, "params.");
     apply(raw, key, value, "--set", true);
   }
 }

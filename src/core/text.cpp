@@ -105,7 +105,7 @@ std::string nearest(std::string_view name, const std::vector<std::string>& candi
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   char buffer[32];
-  const auto s = static_cast<long long>(seconds + 0.5);
+  const long long s = std::llround(seconds);
   if (seconds < 10) {
     std::snprintf(buffer, sizeof buffer, "%.1fs", seconds);
   } else if (s < 3600) {

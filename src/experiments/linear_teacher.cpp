@@ -154,12 +154,12 @@ class LinearTeacher final : public Experiment {
     // gradient/update 2·2k·d + 2·2k; per evaluation point, forwards on n + 2m points, pattern
     // agreement (2·2k·d per training point) and the linear rule (2d per test and probe point);
     // training-error checks on the first epochs; ~30 FLOPs per normal of the data.
-    const double k = static_cast<double>(p.k), d = static_cast<double>(p.d),
-                 n = static_cast<double>(p.n_train), m = static_cast<double>(p.n_test),
-                 epochs = static_cast<double>(p.epochs);
+    const auto k = static_cast<double>(p.k), d = static_cast<double>(p.d),
+               n = static_cast<double>(p.n_train), m = static_cast<double>(p.n_test),
+               epochs = static_cast<double>(p.epochs);
     const double forward = 4 * k * d + 4 * k;
     const double train = epochs * n * 2 * forward;
-    const double points = static_cast<double>(nn::schedule_length(p.epochs, p.log_points));
+    const auto points = static_cast<double>(nn::schedule_length(p.epochs, p.log_points));
     const double evaluate = points * ((n + 2 * m) * forward + n * 4 * k * d + 2 * m * 2 * d);
     const double checks = std::min(epochs, 20.0) * n * forward;
     const double data = 30 * d * ((n + m) / acceptance(p.gamma, p.d) + m);

@@ -183,7 +183,7 @@ ScalarId ColumnSet::derived(std::string name, std::string units, std::string lon
                         std::move(description), ColumnKind::derived))};
 }
 
-CurveId ColumnSet::weights(std::size_t count, std::string description) {
+CurveId ColumnSet::weights(std::size_t count, const std::string& description) {
   if (!options_.save_weights) return {};
   return curve("weights", {"parameter", count}, "1", "final parameters",
                "the network's parameters after training (save_weights = true): " + description);

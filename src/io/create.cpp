@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "h5.hpp"
 #include "layout.hpp"
@@ -50,7 +51,7 @@ Handle file_type(const Column& column) {
 
 class Creator {
  public:
-  explicit Creator(const std::string& path) : where_(path) {}
+  explicit Creator(std::string path) : where_(std::move(path)) {}
 
   // A contiguous, early-allocated, filled dataset of `rows` (× its dimensions) with the column's
   // attributes.
@@ -65,7 +66,7 @@ class Creator {
     check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), where_, "H5Pset_alloc_time");
     check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), where_, "H5Pset_fill_time");
     // No timestamps: they would change on every run and make files differ for no reason.
-    check(H5Pset_obj_track_times(dcpl.get(), 0), where_, "H5Pset_obj_track_times");
+    check(H5Pset_obj_track_times(dcpl.get(), false), where_, "H5Pset_obj_track_times");
     const Handle type = file_type(column);
     if (fill != nullptr) {
       const Handle memory =
@@ -184,6 +185,9 @@ void write_parameters(Creator& creator, const grid::TaskTable& table,
           std::memcpy(slot, &v, sizeof v);
         } else {
           const std::string text = config::format_value(value);
+          // HDF5 fixed-length strings are NUL-padded in a zeroed slot; a value of the full
+          // length has no terminator by design.
+          // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
           std::memcpy(slot, text.data(), std::min(text.size(), columns[i].string_size));
         }
       }
@@ -247,7 +251,7 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   // crash.
   check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), path,
         "H5Pset_libver_bounds");
-  check(H5Pset_file_locking(fapl.get(), 0, 1), path, "H5Pset_file_locking");
+  check(H5Pset_file_locking(fapl.get(), false, true), path, "H5Pset_file_locking");
   Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!file.valid())
     throw io_error(cat(path, ": cannot create the results file (", h5::last_error(), ", errno ",

@@ -191,7 +191,7 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
   impl_->path = path;
   impl_->access = access;
   const Handle fapl = h5::plist(H5P_FILE_ACCESS);
-  check(H5Pset_file_locking(fapl.get(), 0, 1), path, "H5Pset_file_locking");
+  check(H5Pset_file_locking(fapl.get(), false, true), path, "H5Pset_file_locking");
   if (access == Access::parallel_write) {
     // Ranks write interleaved rows independently. Data sieving would turn such a write into a
     // read-modify-write of the whole span, over other ranks' bytes, safe only where fcntl locks

@@ -3,7 +3,7 @@
 #include "nnsweep/nn/driver.hpp"
 #include "nnsweep/core/assert.hpp"
 
-#include <time.h>
+#include <time.h>  // NOLINT(modernize-deprecated-headers): POSIX clock_gettime, not in <ctime>
 
 #include <algorithm>
 #include <cmath>
@@ -341,10 +341,10 @@ std::int64_t Evaluation<T, L>::count(std::size_t set) const {
 }
 
 template <typename T, int L>
-void Evaluation<T, L>::diverge(int lane, std::string reason) {
+void Evaluation<T, L>::diverge(int lane, const std::string& reason) {
   if (!live(lane)) return;
   run_->dead_[lane] = true;
-  run_->reason_[lane] = std::move(reason);
+  run_->reason_[lane] = reason;
   run_->diverged_at_[lane] = position_;
 }
 
@@ -378,6 +378,8 @@ std::vector<ReplicaRun> train_replicas(const Plan& plan, const Hooks<T, L>& hook
   return results;
 }
 
+// A type in a template argument list cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define NNSWEEP_DRIVER_INSTANTIATE(T)                                   \
   template class LaneSetup<T, default_lanes<T>>;                        \
   template class Evaluation<T, default_lanes<T>>;                       \
@@ -386,5 +388,6 @@ std::vector<ReplicaRun> train_replicas(const Plan& plan, const Hooks<T, L>& hook
 NNSWEEP_DRIVER_INSTANTIATE(float)
 NNSWEEP_DRIVER_INSTANTIATE(double)
 #undef NNSWEEP_DRIVER_INSTANTIATE
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace nnsweep::nn

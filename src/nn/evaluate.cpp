@@ -159,6 +159,8 @@ void widen(const T* in, std::size_t count, double* out) {
   for (std::size_t q = 0; q < count; ++q) out[q] = static_cast<double>(in[q]);
 }
 
+// A type in a template argument list cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define NNSWEEP_EVAL_INSTANTIATE(T)                                                            \
   template void loss_sum<T, default_lanes<T>>(LossKind, const T*, const T*, std::int64_t, int, \
                                               double*);                                        \
@@ -172,5 +174,6 @@ void widen(const T* in, std::size_t count, double* out) {
 NNSWEEP_EVAL_INSTANTIATE(float)
 NNSWEEP_EVAL_INSTANTIATE(double)
 #undef NNSWEEP_EVAL_INSTANTIATE
+// NOLINTEND(bugprone-macro-parentheses)
 
 }  // namespace nnsweep::nn::eval

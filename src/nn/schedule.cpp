@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 #include "nnsweep/core/fastmath.hpp"
 
@@ -23,7 +24,7 @@ std::vector<std::int64_t> log_schedule(std::int64_t total, std::int64_t points) 
   out[0] = 0;
   for (std::int64_t i = 1; i < n; ++i) {
     const double fraction = n == 2 ? 1.0 : static_cast<double>(i - 1) / static_cast<double>(n - 2);
-    const auto nearest = static_cast<std::int64_t>(fastmath::exp(log_total * fraction) + 0.5);
+    const std::int64_t nearest = std::llround(fastmath::exp(log_total * fraction));
     const std::int64_t room = total - (n - 1 - i);  // leaves one distinct point for each later i
     out[static_cast<std::size_t>(i)] =
         std::min(std::max(out[static_cast<std::size_t>(i) - 1] + 1, nearest), room);

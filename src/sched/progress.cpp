@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "nnsweep/core/error.hpp"
@@ -38,7 +39,7 @@ std::string Progress::line(const ProgressState& s, double elapsed) const {
   if (s.seconds_left >= 0) out += cat(" · time left ", format_duration(s.seconds_left));
   if (!bar_) return out;
   constexpr int width = 24;
-  const int filled = static_cast<int>(fraction * width + 0.5);
+  const auto filled = static_cast<int>(std::lround(fraction * width));
   return "[" + std::string(static_cast<std::size_t>(filled), '#') +
          std::string(static_cast<std::size_t>(width - filled), '.') + "] " + out;
 }

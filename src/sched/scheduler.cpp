@@ -224,10 +224,10 @@ class LocalWorker {
   LocalWorker(const LocalWorker&) = delete;
   LocalWorker& operator=(const LocalWorker&) = delete;
 
-  void assign(std::vector<Assigned> bundle) {
+  void assign(const std::vector<Assigned>& bundle) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (auto& a : bundle) inbox_.push_back(std::move(a));
+      inbox_.insert(inbox_.end(), bundle.begin(), bundle.end());
     }
     wake_worker_.notify_all();
   }
@@ -368,7 +368,7 @@ class Dispatcher {
           local_done = true;
         } else {
           if (bundle.front().predicted_s > options_.flush_seconds) sink_.flush();
-          local_.assign(std::move(bundle));
+          local_.assign(bundle);
         }
       }
       state_.seconds_left =

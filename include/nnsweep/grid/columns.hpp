@@ -120,7 +120,7 @@ class ColumnSet {
                    std::string description);
   // With save_weights: `weights` over the dimension `parameter` (`count` entries, the network's
   // parameters in the kernel's documented order); an id that is false otherwise.
-  CurveId weights(std::size_t count, std::string description);
+  CurveId weights(std::size_t count, const std::string& description);
 
   const ColumnOptions& options() const { return options_; }
   const std::vector<Column>& columns() const { return columns_; }

@@ -205,7 +205,7 @@ class Evaluation {
 
   double* metric(std::size_t m) { return metrics_ + m * L; }
   // Declares a live lane diverged at this evaluation; its values here are not recorded.
-  void diverge(int lane, std::string reason);
+  void diverge(int lane, const std::string& reason);
 
  private:
   friend class PackRun<T, L>;

@@ -34,10 +34,12 @@ template <typename T>
 struct Native;
 template <>
 struct Native<double> {
+  // NOLINTNEXTLINE(modernize-use-using): a GCC vector attribute needs the typedef form
   typedef double type __attribute__((vector_size(32)));
 };
 template <>
 struct Native<float> {
+  // NOLINTNEXTLINE(modernize-use-using): a GCC vector attribute needs the typedef form
   typedef float type __attribute__((vector_size(32)));
 };
 template <typename T>
@@ -204,7 +206,8 @@ inline Vec<double, L> load_double(const T* p) {
     Vec<double, L> r;
 #pragma GCC unroll 16
     for (int i = 0; i < Vec<double, L>::parts; ++i) {
-      typedef float Half __attribute__((vector_size(16)));  // as many floats as doubles per part
+      // As many floats as doubles per part (a GCC vector attribute needs the typedef form).
+      typedef float Half __attribute__((vector_size(16)));  // NOLINT(modernize-use-using)
       Half half;
       std::memcpy(&half, p + i * simd::native_width<double>, sizeof half);
       r.v[i] = __builtin_convertvector(half, simd::native_t<double>);
