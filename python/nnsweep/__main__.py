@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import plots
-from .aggregate import aggregate
+from .aggregate import aggregate, trust_notes
 from .io import ResultsFileError
 
 
@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
             print(plots.plot(args.file, args.out or args.file.with_suffix(".png")))
         else:
             by = args.by.split(",") if args.by else None
-            print(_format(aggregate(args.file, by=by), args.format))
+            table = aggregate(args.file, by=by)
+            print(_format(table, args.format))
+            if args.format != "csv":
+                for note in trust_notes(table):
+                    print(f"\n{note}")
     except (FileNotFoundError, ResultsFileError, ValueError) as error:
         print(f"nnsweep: error: {error}", file=sys.stderr)
         return 2

@@ -73,8 +73,12 @@ int report_command(const std::vector<std::string>& args) {
       "(done\n"
       "tasks only) ± its standard error — the larger of the spread over seeds and the error "
       "implied\n"
-      "by the tasks' own Monte Carlo errors — the theory value for the same cell, and\n"
-      "z = (mean − theory) / sem.\n\nOptions");
+      "by the tasks' own Monte Carlo errors — the theory value for the same cell, its kind\n"
+      "(exact, nlo = next-to-leading order, lo = leading order, bound, numerical; mixed when the\n"
+      "cell's tasks differ), z = (mean − theory) / sem, and a trust verdict (docs/statistics.md):\n"
+      "ok; unresolved when in some task one sample carries more than half of the estimator\n"
+      "(<metric>_max_share > 0.5: the sem means nothing, no z); proportion for a 0/1 metric\n"
+      "(k/n with its Wilson 95% interval, no z).\n\nOptions");
   options.add_options()("help,h", "show this help")(
       "by", po::value<std::string>(),
       "comma-separated parameters that define a cell (default: the swept ones except seed)")(
@@ -89,8 +93,12 @@ int report_command(const std::vector<std::string>& args) {
   const auto by = list_option(vm, "by", report::swept_parameters(file));
   const auto metrics = list_option(vm, "metrics", report::metric_names(file));
   const auto format = report::parse_format(vm["format"].as<std::string>());
-  std::cout << report::render(
-      report::statistics_table(report::aggregate(file, by, metrics), by, format), format);
+  const auto statistics = report::aggregate(file, by, metrics);
+  std::cout << report::render(report::statistics_table(statistics, by, format), format);
+  if (format != report::Format::csv) {
+    const auto notes = report::trust_notes(statistics);
+    if (!notes.empty()) std::cout << "\n" << notes;
+  }
   return exit_ok;
 }
 
