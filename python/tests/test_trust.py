@@ -57,7 +57,7 @@ def test_wilson_interval_edges():
 TRUST_SPEC = """\
 experiment = correlations
 [params]
-activation = relu
+activation = relu,tanh
 width = 16,512
 depth = 1,64
 samples = 2000
@@ -71,12 +71,16 @@ def test_cpp_report_and_python_agree_on_trust(run_sweep, nnsweep_bin):
     out = subprocess.run([nnsweep_bin, "report", str(path), "--format", "csv"],
                          capture_output=True, text=True, check=True).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    cells = nnsweep.aggregate(path).set_index(["width", "depth"])
+    cells = nnsweep.aggregate(path).set_index(["activation", "width", "depth"])
     seen = set()
     for row in rows:
-        cell = cells.loc[(int(row["width"]), int(row["depth"]))]
+        cell = cells.loc[(row["activation"], int(row["width"]), int(row["depth"]))]
         m = row["metric"]
         assert row["trust"] == cell[f"{m}_trust"], (row, cell[f"{m}_trust"])
+        assert row["kind"] == cell[f"{m}_theory_kind"]
+        # exact for relu; tanh: k2 with its 1/n correction (nlo), the cumulants leading order
+        expected = "exact" if row["activation"] == "relu" else "nlo" if m == "k2" else "lo"
+        assert row["kind"] == expected or (m == "corr22" and row["kind"] == ""), row
         seen.add(row["trust"])
         if row["trust"] == "ok":
             assert float(row["z"]) == pytest.approx(cell[f"{m}_z"], rel=1e-9)
@@ -85,8 +89,8 @@ def test_cpp_report_and_python_agree_on_trust(run_sweep, nnsweep_bin):
             assert row["z"] == "" and np.isnan(cell[f"{m}_z"])
     assert seen == {"ok", "unresolved"}
     # relu 16x64 (kappa4 = 3.6e7) cannot be resolved by 2000 networks; 512x1 is
-    assert cells.loc[(16, 64), "kappa4_trust"] == "unresolved"
-    assert cells.loc[(512, 1), "kappa4_trust"] == "ok"
+    assert cells.loc[("relu", 16, 64), "kappa4_trust"] == "unresolved"
+    assert cells.loc[("relu", 512, 1), "kappa4_trust"] == "ok"
     text = subprocess.run([nnsweep_bin, "report", str(path)], capture_output=True, text=True,
                           check=True).stdout
     assert "unresolved" in text and "standard error means nothing" in text
