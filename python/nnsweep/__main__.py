@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import plots
+from . import page, plots
 from .aggregate import aggregate, trust_notes
 from .io import ResultsFileError
 
@@ -41,6 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--by", help="comma-separated cell parameters "
                                       "(default: the swept parameters except the replicate axes)")
     summary.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
+    report = commands.add_parser(
+        "report", help="write one self-contained HTML page for the sweep",
+        description="Writes one self-contained HTML page: provenance, status, the experiment's "
+                    "figure and the cell table with trust flags and theory kinds; nothing on it "
+                    "loads from the network.")
+    report.add_argument("file", type=Path)
+    report.add_argument("--html", type=Path, required=True, help="page to write")
+    report.add_argument("--by", help="comma-separated cell parameters (default: the swept "
+                                     "parameters except the replicate axes)")
+    report.add_argument("--metrics", help="comma-separated metrics (default: all)")
     args = parser.parse_args(argv)
 
     try:
@@ -48,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             metrics = args.metrics.split(",") if args.metrics else None
             print(plots.plot(args.file, args.out or args.file.with_suffix(".png"), x=args.x,
                              hue=args.hue, metrics=metrics, dpi=args.dpi))
+        elif args.command == "report":
+            print(page.write(args.file, args.html,
+                             by=args.by.split(",") if args.by else None,
+                             metrics=args.metrics.split(",") if args.metrics else None))
         else:
             by = args.by.split(",") if args.by else None
             table = aggregate(args.file, by=by)
