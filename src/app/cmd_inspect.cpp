@@ -73,7 +73,7 @@ std::string python_package_dir() {
 int html_report(const std::vector<std::string>& args) {
   const std::string package = python_package_dir();
   const char* chosen = std::getenv("NNSWEEP_PYTHON");
-  const std::string python = chosen != nullptr && *chosen != '\0'        ? chosen
+  const std::string python = chosen != nullptr && *chosen != '\0'      ? chosen
                              : ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
                                                                        : "python3";
   std::vector<std::string> argv = {python, "-m", "nnsweep", "report"};
@@ -89,9 +89,10 @@ int html_report(const std::vector<std::string>& args) {
     const std::string path = old != nullptr && *old != '\0' ? package + ":" + old : package;
     ::setenv("PYTHONPATH", path.c_str(), 1);
     ::execvp(pointers[0], pointers.data());
-    std::fprintf(stderr, "nnsweep: error: report --html: cannot run %s (%s) — install python3 "
-                 "with python3-matplotlib, or set NNSWEEP_PYTHON\n", pointers[0],
-                 std::strerror(errno));
+    std::fprintf(stderr,
+                 "nnsweep: error: report --html: cannot run %s (%s) — install python3 "
+                 "with python3-matplotlib, or set NNSWEEP_PYTHON\n",
+                 pointers[0], std::strerror(errno));
     ::_exit(exit_failure);
   }
   int status = 0;

@@ -71,8 +71,8 @@ std::array<stats::Estimate, metric_count> metric_values(const Problem& p,
 }  // namespace
 
 std::size_t share_observable(std::size_t metric) {
-  constexpr std::size_t observable[metric_count] = {obs_s,   obs_s2,     obs_s2,   obs_z4,   obs_z2z2,
-                                                    obs_t11, obs_t11_sq, obs_tr_r, obs_grad4};
+  constexpr std::size_t observable[metric_count] = {
+      obs_s, obs_s2, obs_s2, obs_z4, obs_z2z2, obs_t11, obs_t11_sq, obs_tr_r, obs_grad4};
   return observable[metric];
 }
 

@@ -50,11 +50,11 @@ Handle file_type(const Column& column) {
 
 // A unit that UDUNITS-2 parses: the words that only name what is counted (a width in "units",
 // a depth in "layers", ...) are the dimensionless "1"; every other unit is already UDUNITS
-// ("1", "s"). tests/e2e/test_conventions.py checks every units attribute with udunits2.
+// ("1", "s"). python/tests/test_conventions.py checks every units attribute with udunits2.
 std::string cf_units(const std::string& units) {
-  static const char* const counts[] = {"",       "units",  "layers", "networks", "samples", "epochs",
-                                       "epoch",  "points", "steps",  "step",     "neurons", "seeds",
-                                       "tasks",  "count",  "runs",   "ranks"};
+  static const char* const counts[] = {"",      "units",  "layers", "networks", "samples", "epochs",
+                                       "epoch", "points", "steps",  "step",     "neurons", "seeds",
+                                       "tasks", "count",  "runs",   "ranks"};
   for (const char* word : counts)
     if (units == word) return "1";
   return units;

@@ -161,8 +161,7 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
     Columns c;
     c.values = file.read_numbers(metric);
     if (file.has_column(metric + "_sem")) c.sems = file.read_numbers(metric + "_sem");
-    if (file.has_column(metric + "_max_share"))
-      c.shares = file.read_numbers(metric + "_max_share");
+    if (file.has_column(metric + "_max_share")) c.shares = file.read_numbers(metric + "_max_share");
     columns.push_back(std::move(c));
   }
   const auto status = file.read_status();
@@ -278,8 +277,8 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
   Table table;
   table.headers = by;
   if (format == Format::csv) {
-    for (const char* h : {"metric", "n", "mean", "sem", "theory", "kind", "z", "trust",
-                          "max_share", "low", "high"})
+    for (const char* h :
+         {"metric", "n", "mean", "sem", "theory", "kind", "z", "trust", "max_share", "low", "high"})
       table.headers.emplace_back(h);
   } else {
     for (const char* h : {"metric", "n", "mean ± sem", "theory", "kind", "z", "trust"})
@@ -306,8 +305,8 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
       if (s.trust == Trust::proportion) {
         // k/n and its Wilson interval: a mean ± sem of 0/1 values misleads near 0 and 1.
         const auto k = static_cast<long long>(std::llround(s.mean * static_cast<double>(s.count)));
-        row.push_back(cat(k, "/", s.count, " [", format_short(s.low), ", ", format_short(s.high),
-                          "]"));
+        row.push_back(
+            cat(k, "/", s.count, " [", format_short(s.low), ", ", format_short(s.high), "]"));
       } else {
         row.push_back(s.count > 0 ? format_estimate(s.mean, s.sem) : "");
       }

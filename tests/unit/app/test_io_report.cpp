@@ -196,8 +196,8 @@ class Trusty final : public experiments::Experiment {
 TEST_CASE("report: trust verdicts — resolved, unresolved and proportion cells", "[report][trust]") {
   static const Trusty trusty;
   const app::Sweep sweep = app::load_sweep(
-      trusty, config::read_spec_text("experiment = trusty\n[params]\nn = 1,2\nseed = 0..3\n",
-                                     "test", {}));
+      trusty,
+      config::read_spec_text("experiment = trusty\n[params]\nn = 1,2\nseed = 0..3\n", "test", {}));
   const toy::ScratchDir dir;
   const std::string path = dir.file("trust.h5");
   io::create(path, *sweep.table, app::file_layout(sweep), {"test", "host", "", "now", 1});
@@ -248,8 +248,8 @@ TEST_CASE("report: trust verdicts — resolved, unresolved and proportion cells"
   const auto table = report::render(report::statistics_table(stats, {"n"}, report::Format::csv),
                                     report::Format::csv);
   CHECK(table.find("unresolved") != std::string::npos);
-  const auto text = report::render(
-      report::statistics_table(stats, {"n"}, report::Format::table), report::Format::table);
+  const auto text = report::render(report::statistics_table(stats, {"n"}, report::Format::table),
+                                   report::Format::table);
   CHECK(text.find("1/4 [0.0455") != std::string::npos);
   const auto notes = report::trust_notes(stats);
   CHECK(notes.find("unresolved (1 rows)") != std::string::npos);

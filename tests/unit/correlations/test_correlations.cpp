@@ -274,9 +274,9 @@ TEST_CASE("max_share separates a resolved task (relu 512x1) from an unresolved o
     INFO(name);
     CHECK(wide.row.number(std::string(name) + "_max_share") < 0.05);
   }
-  const TaskResult deep = estimate(make_problem("relu", std::vector<std::int64_t>(64, 16), 2,
-                                                Sampler::exact_chain, 2000),
-                                   replica(82), {});
+  const TaskResult deep = estimate(
+      make_problem("relu", std::vector<std::int64_t>(64, 16), 2, Sampler::exact_chain, 2000),
+      replica(82), {});
   CHECK(deep.row.number("kappa4_max_share") > 0.5);
   CHECK(deep.row.number("r4_max_share") == deep.row.number("kappa4_max_share"));
 }
