@@ -2,7 +2,8 @@
 # The main job, from nothing: install what is missing, build on first use, run an experiment's
 # example sweep (jobs/examples/EXPERIMENT.ini) on RANKS MPI ranks, summarise it and draw the
 # paper's picture when the Python package has one (python/nnsweep/EXPERIMENT.py).
-#   scripts/example.sh [EXPERIMENT] [RANKS]   → EXPERIMENT.h5, EXPERIMENT.report.txt, EXPERIMENT.png
+#   scripts/example.sh [EXPERIMENT] [RANKS]
+#     → EXPERIMENT.h5, EXPERIMENT.report.txt, EXPERIMENT.png, EXPERIMENT.html (one self-contained page)
 #   (defaults: correlations, 2 ranks; `scripts/example.sh 4` is correlations on 4 ranks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,3 +34,5 @@ if PYTHONPATH=python /usr/bin/python3 -c \
 else
   echo "results: $experiment.h5 (nnsweep status / report, python: nnsweep.load); no figure for $experiment yet"
 fi
+$bin report "$experiment.h5" --html "$experiment.html"
+echo "page: $experiment.html (provenance, status, figure, every cell with its trust flag; opens offline)"

@@ -11,6 +11,7 @@ packages=(
   libopenmpi-dev openmpi-bin libboost-mpi-dev libboost-program-options-dev libboost-dev
   libeigen3-dev libhdf5-openmpi-dev hdf5-tools catch2 librandom123-dev
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-xarray python3-h5netcdf python3-pytest
+  udunits-bin chromium   # tests: units checked with udunits2; the HTML report rendered headless
   slurm-wlm munge
 )
 for option in "$@"; do

@@ -21,13 +21,42 @@ CELL_CONSTANTS = ("l_over_n",)
 #: Names of the theory kinds (flag_meanings of ``<theory>_kind``), by code.
 THEORY_KINDS = ["none", "exact", "nlo", "lo", "bound", "numerical"]
 
+#: A task whose ``X_max_share`` (its largest single sample's share of the sum that dominates
+#: X's estimator) exceeds this makes its cell ``unresolved`` (docs/statistics.md).
+MAX_SHARE_LIMIT = 0.5
+#: Two-sided 95% normal quantile of the Wilson intervals of 0/1 metrics.
+WILSON_Z = 1.959963984540054
+
+#: Companion columns of a metric X that are not metrics themselves.
+COMPANIONS = ("_sem", "_max_share")
+
 
 def metric_names(df: pd.DataFrame) -> list[str]:
     """Columns of kind ``metric`` in a :func:`nnsweep.to_dataframe` frame, without ``*_sem``
     and the :data:`CELL_CONSTANTS`."""
     kinds = df.attrs.get("kinds", {})
     return [name for name in df.columns if kinds.get(name) == "metric"
-            and not name.endswith("_sem") and name not in CELL_CONSTANTS]
+            and not name.endswith(COMPANIONS) and name not in CELL_CONSTANTS]
+
+
+def wilson_interval(k, n, z: float = WILSON_Z):
+    """Wilson score interval of ``k`` successes in ``n`` trials (arrays broadcast; NaN where
+    ``n`` is 0)."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def is_proportion(df: pd.DataFrame, metric: str) -> bool:
+    """A 0/1 metric: no ``<metric>_sem`` column and every finite value of a done task in the
+    frame is 0 or 1 (at least one)."""
+    if f"{metric}_sem" in df.columns:
+        return False
+    values = df[metric][(df["status"] == DONE) & np.isfinite(df[metric])]
+    return len(values) > 0 and bool(values.isin([0, 1]).all())
 
 
 def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
@@ -49,7 +78,13 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
       differences ``X − theory`` over their sem (computed like ``X_sem``). Else NaN (e.g. when
       ``by`` pools cells with different predictions);
     - ``X_theory_kind``: the counted tasks' theory kind (``exact``, ``nlo``, ``lo``, ``bound``,
-      ``numerical``, ``none``; ``mixed`` when they differ), from ``<theory>_kind``.
+      ``numerical``, ``none``; ``mixed`` when they differ), from ``<theory>_kind``;
+    - ``X_trust``, by the rule of docs/statistics.md (the same as ``nnsweep report``):
+      ``proportion`` for a 0/1 metric (see :func:`is_proportion`; then ``X_low``/``X_high``
+      are its Wilson 95% interval), ``unresolved`` when some counted task's ``X_max_share``
+      exceeds :data:`MAX_SHARE_LIMIT` (rare samples dominate; the sem means nothing), ``ok``
+      otherwise, ``""`` for a cell without done tasks. ``X_z`` is NaN unless ``ok``.
+      ``X_max_share`` is the largest counted task's share (when the file has the column).
 
     Also ``n_tasks`` and ``n_<status>`` (pending, done, failed, ...) per cell, and the cell's
     ``l_over_n`` when the file has that column. ``path_or_df`` is a path, a loaded Dataset or a
@@ -85,23 +120,65 @@ def aggregate(path_or_df: PathLike | xr.Dataset | pd.DataFrame,
         out[f"{x}_mean"] = by_cell.mean()
         out[f"{x}_sem"] = _sem(values, own, keys)
         out[f"{x}_count"] = count
+        share = f"{x}_max_share"
+        max_share = (df[share].where(values.notna()).groupby(keys).max()
+                     if share in df.columns else None)
+        trust = _trust(count, max_share, is_proportion(df, x))
         theory = theory_column(df, x)
-        if theory is None:
-            continue
-        predicted = df[theory].where(values.notna())
-        cell_wide = _cell_constant(df[theory], keys)
-        # Paired where every counted task has its own prediction and they are not one value.
-        paired = predicted.notna().groupby(keys).sum() == count
-        per_task = paired & cell_wide.isna() & (count > 0)
-        out[f"{x}_theory"] = cell_wide.where(~per_task, predicted.groupby(keys).mean())
-        z_cell = (out[f"{x}_mean"] - cell_wide) / out[f"{x}_sem"]
-        difference = values - predicted
-        z_paired = difference.groupby(keys).mean() / _sem(difference, own, keys)
-        out[f"{x}_z"] = z_cell.where(~per_task, z_paired)
-        kind = f"{theory}_kind"
-        if kind in df.columns:
-            out[f"{x}_theory_kind"] = _kind_names(df, kind, values.notna(), keys)
+        if theory is not None:
+            _theory_columns(out, df, x, theory, values, own, keys, count, trust)
+        if max_share is not None:
+            out[share] = max_share
+        out[f"{x}_trust"] = trust
+        if (trust == "proportion").any():
+            out[f"{x}_low"], out[f"{x}_high"] = wilson_interval(out[f"{x}_mean"] * count, count)
     return out.reset_index(drop=not by)
+
+
+def _theory_columns(out: pd.DataFrame, df: pd.DataFrame, x: str, theory: str, values: pd.Series,
+                    own: pd.Series | None, keys: list[pd.Series], count: pd.Series,
+                    trust: pd.Series) -> None:
+    """X_theory, X_z (NaN unless the cell's trust is ok) and X_theory_kind."""
+    predicted = df[theory].where(values.notna())
+    cell_wide = _cell_constant(df[theory], keys)
+    # Paired where every counted task has its own prediction and they are not one value.
+    paired = predicted.notna().groupby(keys).sum() == count
+    per_task = paired & cell_wide.isna() & (count > 0)
+    out[f"{x}_theory"] = cell_wide.where(~per_task, predicted.groupby(keys).mean())
+    z_cell = (out[f"{x}_mean"] - cell_wide) / out[f"{x}_sem"]
+    difference = values - predicted
+    z_paired = difference.groupby(keys).mean() / _sem(difference, own, keys)
+    out[f"{x}_z"] = z_cell.where(~per_task, z_paired).where(trust == "ok")
+    kind = f"{theory}_kind"
+    if kind in df.columns:
+        out[f"{x}_theory_kind"] = _kind_names(df, kind, values.notna(), keys)
+
+
+def _trust(count: pd.Series, max_share: pd.Series | None, proportion: bool) -> pd.Series:
+    """Per cell: ``ok``, ``unresolved``, ``proportion`` or ``""`` (no done task)."""
+    trust = pd.Series("ok", index=count.index, dtype=object)
+    if max_share is not None:
+        trust[max_share > MAX_SHARE_LIMIT] = "unresolved"
+    if proportion:
+        trust[:] = "proportion"
+    trust[count == 0] = ""
+    return trust
+
+
+def trust_notes(table: pd.DataFrame) -> list[str]:
+    """What the ``*_trust`` verdicts that occur in an :func:`aggregate` table mean, in words."""
+    verdicts = pd.concat([table[c] for c in table.columns if c.endswith("_trust")]) \
+        if any(c.endswith("_trust") for c in table.columns) else pd.Series(dtype=object)
+    notes = []
+    if (verdicts == "unresolved").any():
+        notes.append("unresolved: in some task of the cell a single sample carries more than "
+                     f"half of the estimator (X_max_share > {MAX_SHARE_LIMIT:g}): the mean is "
+                     "dominated by rare samples and its standard error means nothing, so no z "
+                     "is given. More samples per task, not more seeds, resolve it.")
+    if (verdicts == "proportion").any():
+        notes.append("proportion: a 0/1 metric; its interval is Wilson's 95% score interval, "
+                     "no z.")
+    return notes
 
 
 def theory_column(df: pd.DataFrame, metric: str) -> str | None:

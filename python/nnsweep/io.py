@@ -1,9 +1,11 @@
 """Reading an nnsweep results file (layout: docs/results-file.md).
 
-The file is columnar: every root dataset has the ``task`` dimension, attached as an HDF5
-dimension scale, so xarray's h5netcdf engine opens it as a Dataset. This module adds what the
-generic reader does not know: fixed-length strings become ``str``, parameter columns become
-coordinates, and the spec stored in ``/spec`` tells which parameters were swept.
+The file is columnar and follows the CF conventions: every root dataset has the ``task``
+dimension, attached as an HDF5 dimension scale, strings carry ``_Encoding``, and ``coordinates``
+names the parameters, so xarray's h5netcdf engine opens it as a Dataset with decoded strings and
+the parameters as coordinates. This module adds what the generic reader does not know (and
+decodes the strings of files written before ``_Encoding``): the spec stored in ``/spec`` tells
+which parameters were swept, and ``mask_and_scale=False`` keeps integer columns integer.
 """
 from __future__ import annotations
 

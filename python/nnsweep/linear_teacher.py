@@ -11,13 +11,16 @@ shows three measures of that picture:
 
 (a–c) against epochs, from the ``curve_*`` columns, one line per initial scale σ₀ (median over
 seeds, 10–90 % band); (d–f) their final values against σ₀, one line per leak α; (g–i) against
-α, one line per σ₀ (mean ± sd over seeds). Parameters that are swept but not plotted are held
-at a reference value: the experiment's default when the sweep has it, else the middle value.
-Only tasks with status done are used.
+α, one line per σ₀ (mean ± 1 sem over seeds, as in every nnsweep figure). Parameters that are
+swept but not plotted are held at a reference value: the experiment's default when the sweep
+has it, else the middle value; the caption says which. Only tasks with status done are used.
+Colours are fixed per value (by rank on one sequential map), markers per value of the line's
+variable; labels are mathtext (nnsweep/style.py).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,11 +29,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .io import DONE, PathLike, as_dataset, replicates, to_dataframe
-from .style import colours
+from .style import colours, markers
 
 #: metric column → axis label
 METRICS = {"cohesion_mean": "cluster cohesion", "align_mean": "teacher alignment",
-           "agr_g": "linearity (agr_g)"}
+           "agr_g": r"linearity $\mathrm{Agr}_G$"}
+#: mathtext names of the variables
+SYMBOLS = {"sigma0": r"$\sigma_0$", "alpha": r"$\alpha$"}
 #: the band (first, last) and line (middle) of the curves, as quantiles over seeds
 QUANTILES = (0.1, 0.5, 0.9)
 #: the experiment's defaults (src/experiments/linear_teacher.cpp), used as reference values
@@ -59,8 +64,9 @@ def _select(df: pd.DataFrame, fixed: dict) -> pd.Series:
 
 
 def final_values(path_or_ds: PathLike | xr.Dataset, x: str, metric: str, by: str | None = None) -> pd.DataFrame:
-    """Mean, sd and count over seeds of ``metric`` per value of ``x`` (and of ``by``), the other
-    swept parameters at their reference values. Columns: x, [by], mean, sd, count."""
+    """Mean, sd, count and sem (sd/√count) over seeds of ``metric`` per value of ``x`` (and of
+    ``by``), the other swept parameters at their reference values. Columns: x, [by], mean, sd,
+    count, sem."""
     return _final_values(to_dataframe(path_or_ds), x, metric, by)
 
 
@@ -68,6 +74,7 @@ def _final_values(df: pd.DataFrame, x: str, metric: str, by: str | None) -> pd.D
     keys = [x] + ([by] if by else [])
     rows = df[_select(df, reference_values(df, keys))]
     stats = rows.groupby(keys)[metric].agg(["mean", "std", "count"]).rename(columns={"std": "sd"})
+    stats["sem"] = stats["sd"] / np.sqrt(stats["count"])
     return stats.reset_index()
 
 
@@ -95,53 +102,88 @@ def _curve_quantiles(ds: xr.Dataset, df: pd.DataFrame, metric: str, by: str | No
     return out
 
 
-def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
-    """Draws the 3 × 3 figure described in the module docstring into ``out_png``."""
+def build(path: PathLike | xr.Dataset, x: str | None = None, hue: str | None = None,
+          metrics: Sequence[str] | None = None) -> Figure:
+    """The figure described in the module docstring as a ``Figure`` (not saved): one column per
+    metric of ``metrics`` (default :data:`METRICS`). ``x`` and ``hue`` are fixed here (σ₀ and
+    α); naming another raises ValueError. Artists carry gids: ``curve:<σ₀>``, ``band:<σ₀>``,
+    ``final:<x>:<value>``, ``caption``."""
+    for option, value in (("x", x), ("hue", hue)):
+        if value not in (None, "sigma0", "alpha"):
+            raise ValueError(f"--{option} {value}: linear_teacher's figure plots against sigma0 "
+                             "and alpha only")
     ds = as_dataset(path)
     df = to_dataframe(ds)
-    missing = [c for c in [*METRICS, *(f"curve_{m}" for m in METRICS), "curve_epoch"] if c not in ds]
+    chosen = list(metrics or METRICS)
+    unknown = [m for m in chosen if m not in ds]
+    missing = [c for c in [*chosen, *(f"curve_{m}" for m in chosen), "curve_epoch"] if c not in ds]
     if missing:
-        raise ValueError(f"not a linear_teacher file: no {', '.join(missing)} column")
-    fig = Figure(figsize=(15, 12), layout="constrained")
-    axes = fig.subplots(3, 3)
+        raise ValueError(f"not a linear_teacher file with {', '.join(unknown or missing)}: "
+                         f"no {', '.join(missing)} column")
+    fig = Figure(figsize=(5 * len(chosen) + 1.5, 12), layout="constrained")
+    axes = fig.subplots(3, len(chosen), squeeze=False)
     sigma0s, alphas = sorted(df["sigma0"].unique()), sorted(df["alpha"].unique())
-    for col, (metric, label) in enumerate(METRICS.items()):
+    for col, metric in enumerate(chosen):
+        label = METRICS.get(metric, str(ds[metric].attrs.get("long_name", metric)))
+        letters = "abcdefghijklmnopqrstuvwxyz"
         _curves(axes[0, col], ds, df, metric, sigma0s)
-        axes[0, col].set_title(f"({'abc'[col]}) {label}")
+        axes[0, col].set_title(f"({letters[col]}) {label}", loc="left")
         _final(axes[1, col], df, "sigma0", metric, "alpha", alphas)
-        axes[1, col].set_title(f"({'def'[col]}) final {label} vs σ₀")
+        axes[1, col].set_title(f"({letters[len(chosen) + col]}) final {label} vs $\\sigma_0$",
+                               loc="left")
         _final(axes[2, col], df, "alpha", metric, "sigma0", sigma0s)
-        axes[2, col].set_title(f"({'ghi'[col]}) final {label} vs α")
+        axes[2, col].set_title(f"({letters[2 * len(chosen) + col]}) final {label} vs $\\alpha$",
+                               loc="left")
         for row in range(3):
             axes[row, col].set_ylabel(label)
             axes[row, col].grid(True, alpha=0.3)
     fixed = reference_values(df, ["sigma0", "alpha"])
     held = ", ".join(f"{p} = {v}" for p, v in fixed.items())
-    done = int((df["status"] == DONE).sum())
-    fig.suptitle(f"linear_teacher: {done} of {len(df)} tasks done, "
-                 f"{df['seed'].nunique()} seeds{'; ' + held if held else ''}")
-    out_png = Path(out_png)
-    fig.savefig(out_png, dpi=110)
-    return out_png
+    done = df[df["status"] == DONE]
+    keys = [p for p in df.attrs.get("swept", []) if p not in replicates(df)]
+    seeds = done.groupby(keys).size() if keys else pd.Series([len(done)])
+    caption = fig.supxlabel(
+        "Top row: median over seeds, band 10–90 % of seeds. Other rows: mean over seeds, error "
+        f"bars ±1 standard error of the mean (sem over seeds; {seeds.min() if len(seeds) else 0}"
+        f"–{seeds.max() if len(seeds) else 0} done seeds per point)."
+        + (f"\nHeld fixed: {held}." if held else ""), fontsize=8, x=0.0, ha="left",
+        multialignment="left")
+    caption.set_gid("caption")
+    return fig
+
+
+def figure(path: PathLike | xr.Dataset, out: PathLike, x: str | None = None,
+           hue: str | None = None, metrics: Sequence[str] | None = None,
+           dpi: float | None = None) -> Path:
+    """Draws :func:`build` into ``out`` (PNG, PDF or SVG by its suffix); returns its path."""
+    fig = build(path, x=x, hue=hue, metrics=metrics)
+    out = Path(out)
+    fig.savefig(out, dpi=dpi or 110)
+    return out
 
 
 def _curves(ax: Axes, ds: xr.Dataset, df: pd.DataFrame, metric: str, sigma0s: list) -> None:
-    colour = colours(sigma0s)
+    colour = colours(sigma0s, "sigma0")
     for sigma0, (epochs, q) in _curve_quantiles(ds, df, metric, "sigma0", QUANTILES).items():
-        ax.fill_between(epochs, q[0], q[2], color=colour[sigma0], alpha=0.2, lw=0)
-        ax.plot(epochs, q[1], color=colour[sigma0], label=f"σ₀ = {sigma0:g}")
+        band = ax.fill_between(epochs, q[0], q[2], color=colour[sigma0], alpha=0.2, lw=0)
+        band.set_gid(f"band:{sigma0:g}")
+        line, = ax.plot(epochs, q[1], color=colour[sigma0], label=f"$\\sigma_0 = {sigma0:g}$")
+        line.set_gid(f"curve:{sigma0:g}")
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
 
 
 def _final(ax: Axes, df: pd.DataFrame, x: str, metric: str, by: str, values: list) -> None:
-    colour = colours(values)
+    colour = colours(values, by)
+    marker = markers(values)
     stats = _final_values(df, x, metric, by)
     for value, rows in stats.groupby(by):
-        ax.errorbar(rows[x], rows["mean"], yerr=rows["sd"].fillna(0), fmt="o-", ms=4, capsize=2,
-                    color=colour[value], label=f"{'α' if by == 'alpha' else 'σ₀'} = {value:g}")
+        bars = ax.errorbar(rows[x], rows["mean"], yerr=rows["sem"].fillna(0), fmt="-",
+                           marker=marker[value], ms=4, capsize=2, color=colour[value],
+                           label=f"{SYMBOLS[by][:-1]} = {value:g}$")
+        bars.lines[0].set_gid(f"final:{x}:{value:g}")
     if x == "sigma0" and (stats[x] > 0).all() and stats[x].nunique() > 1:
         ax.set_xscale("log")
-    ax.set_xlabel("σ₀ (initial scale)" if x == "sigma0" else "α (leak)")
+    ax.set_xlabel(f"{SYMBOLS[x]} (initial scale)" if x == "sigma0" else f"{SYMBOLS[x]} (leak)")
     ax.legend(fontsize=8)

@@ -1,6 +1,8 @@
-"""Figures, one module per experiment: ``nnsweep/<experiment>.py`` with a function
-``figure(path_or_dataset, out_png) -> Path``; :func:`plot` picks it by the file's
-``experiment`` attribute, so a new experiment's figure needs no line here.
+"""Figures, one module per experiment: ``nnsweep/<experiment>.py`` with functions
+``build(path_or_dataset, x=None, hue=None, metrics=None) -> Figure`` and
+``figure(path_or_dataset, out, x=None, hue=None, metrics=None, dpi=None) -> Path``; :func:`plot`
+picks it by the file's ``experiment`` attribute, so a new experiment's figure needs no line here.
+The conventions every figure follows are in nnsweep/style.py.
 
 Figures are drawn on a bare ``matplotlib.figure.Figure`` (Agg canvas), so importing this module
 changes no global matplotlib state and needs no display.
@@ -10,9 +12,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import xarray as xr
+from matplotlib.figure import Figure
 
 from . import correlations as _correlations
 from .io import PathLike, as_dataset
@@ -39,12 +42,32 @@ def experiments_with_figures() -> list[str]:
                   if figure_of(m.name) is not None)
 
 
-def plot(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
-    """Draws the figure of the file's experiment into ``out_png``; returns its path."""
-    ds = as_dataset(path)
+#: file types ``plot`` writes (by the output's suffix)
+FORMATS = (".png", ".pdf", ".svg")
+
+
+def _module_function(ds: xr.Dataset, name: str) -> Callable:
     experiment = str(ds.attrs.get("experiment"))
-    draw = figure_of(experiment)
-    if draw is None:
+    if figure_of(experiment) is None:
         raise ValueError(f"no plot for experiment '{experiment}' "
                          f"(plots exist for: {', '.join(experiments_with_figures())})")
-    return draw(ds, out_png)
+    return getattr(importlib.import_module(f"{__package__}.{experiment}"), name)
+
+
+def build(path: PathLike | xr.Dataset, x: str | None = None, hue: str | None = None,
+          metrics: Sequence[str] | None = None) -> Figure:
+    """The file's experiment's figure as a matplotlib ``Figure`` (not saved)."""
+    ds = as_dataset(path)
+    return _module_function(ds, "build")(ds, x=x, hue=hue, metrics=metrics)
+
+
+def plot(path: PathLike | xr.Dataset, out: PathLike, x: str | None = None,
+         hue: str | None = None, metrics: Sequence[str] | None = None,
+         dpi: float | None = None) -> Path:
+    """Draws the figure of the file's experiment into ``out`` (PNG, PDF or SVG by its suffix);
+    returns its path. ``x``, ``hue``, ``metrics``: see the experiment's ``build``."""
+    out = Path(out)
+    if out.suffix.lower() not in FORMATS:
+        raise ValueError(f"-o {out}: write .png, .pdf or .svg")
+    ds = as_dataset(path)
+    return _module_function(ds, "figure")(ds, out, x=x, hue=hue, metrics=metrics, dpi=dpi)

@@ -115,7 +115,8 @@ def test_coarser_cells_pool_tasks_and_pair_varying_theory(corr):
     table = nnsweep.aggregate(corr.path, by=["activation"], metrics=["kappa4", "k2"])
     assert table["activation"].tolist() == ["relu", "tanh"]
     assert [c for c in table if c.startswith("kappa4")] == [
-        "kappa4_mean", "kappa4_sem", "kappa4_count", "kappa4_theory", "kappa4_z"]
+        "kappa4_mean", "kappa4_sem", "kappa4_count", "kappa4_theory", "kappa4_z",
+        "kappa4_trust"]
     assert "g4_ratio_mean" not in table
     for activation in ("relu", "tanh"):
         values = done_values(corr, "kappa4", activation=activation)

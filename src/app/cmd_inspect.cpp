@@ -1,5 +1,13 @@
-// nnsweep status and nnsweep report: read a results file (no MPI needed).
+// nnsweep status and nnsweep report: read a results file (no MPI needed). `report --html` hands
+// the page (which embeds the figure) to the Python package, which draws with matplotlib.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "cli.hpp"
@@ -41,6 +49,58 @@ std::string runs_text(const io::ResultsFile& file, const std::string& path, repo
   return runs.empty() ? std::string() : "\nruns:\n" + report::render(table, format);
 }
 
+// The directory holding the Python package `nnsweep`: $NNSWEEP_PYTHONPATH, else `python/` in a
+// directory above the executable (the source tree it was built in: build/<preset>/nnsweep).
+std::string python_package_dir() {
+  namespace fs = std::filesystem;
+  if (const char* given = std::getenv("NNSWEEP_PYTHONPATH"); given != nullptr && *given != '\0')
+    return given;
+  std::error_code ignored;
+  fs::path dir = fs::read_symlink("/proc/self/exe", ignored).parent_path();
+  for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    if (fs::exists(dir / "python" / "nnsweep" / "page.py", ignored))
+      return (dir / "python").string();
+    if (dir == dir.parent_path()) break;
+  }
+  throw error(
+      "report --html: cannot find the Python package nnsweep (python/ of the source tree) — set "
+      "NNSWEEP_PYTHONPATH to its directory");
+}
+
+// Runs `python3 -m nnsweep report FILE --html OUT ...` with the package on PYTHONPATH; returns its
+// exit status (2 for bad input, as here). $NNSWEEP_PYTHON names the interpreter (default
+// /usr/bin/python3, Debian's, which sees python3-matplotlib; else python3 on PATH).
+int html_report(const std::vector<std::string>& args) {
+  const std::string package = python_package_dir();
+  const char* chosen = std::getenv("NNSWEEP_PYTHON");
+  const std::string python = chosen != nullptr && *chosen != '\0'      ? chosen
+                             : ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
+                                                                       : "python3";
+  std::vector<std::string> argv = {python, "-m", "nnsweep", "report"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> pointers;
+  for (auto& a : argv) pointers.push_back(a.data());
+  pointers.push_back(nullptr);
+  std::cout.flush();
+  const pid_t child = ::fork();
+  if (child < 0) throw error(cat("report --html: fork failed (", std::strerror(errno), ")"));
+  if (child == 0) {
+    const char* old = std::getenv("PYTHONPATH");
+    const std::string path = old != nullptr && *old != '\0' ? package + ":" + old : package;
+    ::setenv("PYTHONPATH", path.c_str(), 1);
+    ::execvp(pointers[0], pointers.data());
+    std::fprintf(stderr,
+                 "nnsweep: error: report --html: cannot run %s (%s) — install python3 "
+                 "with python3-matplotlib, or set NNSWEEP_PYTHON\n",
+                 pointers[0], std::strerror(errno));
+    ::_exit(exit_failure);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : exit_failure;
+}
+
 }  // namespace
 
 int status_command(const std::vector<std::string>& args) {
@@ -73,24 +133,52 @@ int report_command(const std::vector<std::string>& args) {
       "(done\n"
       "tasks only) ± its standard error — the larger of the spread over seeds and the error "
       "implied\n"
-      "by the tasks' own Monte Carlo errors — the theory value for the same cell, and\n"
-      "z = (mean − theory) / sem.\n\nOptions");
+      "by the tasks' own Monte Carlo errors — the theory value for the same cell, its kind\n"
+      "(exact, nlo = next-to-leading order, lo = leading order, bound, numerical; mixed when the\n"
+      "cell's tasks differ), z = (mean − theory) / sem, and a trust verdict (docs/statistics.md):\n"
+      "ok; unresolved when in some task one sample carries more than half of the estimator\n"
+      "(<metric>_max_share > 0.5: the sem means nothing, no z); proportion for a 0/1 metric\n"
+      "(k/n with its Wilson 95% interval, no z).\n"
+      "With --html OUT.html: one self-contained page instead (provenance, status, the figure and\n"
+      "the cell table with trust flags and theory kinds; no network access needed to open it),\n"
+      "written by the Python package (python/; NNSWEEP_PYTHONPATH, NNSWEEP_PYTHON override).\n"
+      "\nOptions");
   options.add_options()("help,h", "show this help")(
       "by", po::value<std::string>(),
       "comma-separated parameters that define a cell (default: the swept ones except seed)")(
       "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
-  const auto parsed = parse(args, options, "file", 1,
-                            "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv]");
+      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "html", po::value<std::string>(), "write one self-contained HTML page to this path");
+  const auto parsed =
+      parse(args, options, "file", 1,
+            "nnsweep report FILE.h5 [--by a,b] [--metrics m1,m2] [--format csv] [--html OUT]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   if (vm.count("file") == 0) throw config_error("no results file — usage: nnsweep report FILE.h5");
   const io::ResultsFile file(vm["file"].as<std::string>(), io::ResultsFile::Access::read_only);
+  if (vm.count("html") != 0) {
+    const auto out = vm["html"].as<std::string>();
+    NNSWEEP_CHECK(!out.empty(), "--html (empty): give the page's path, e.g. --html sweep.html");
+    std::vector<std::string> forwarded = {vm["file"].as<std::string>(), "--html", out};
+    for (const char* key : {"by", "metrics"})
+      if (vm.count(key) != 0) {
+        forwarded.push_back(cat("--", key));
+        forwarded.push_back(vm[key].as<std::string>());
+      }
+    // Checked here first, so that a wrong name exits 2 with the same message as without --html.
+    const auto by = list_option(vm, "by", report::swept_parameters(file));
+    report::aggregate(file, by, list_option(vm, "metrics", report::metric_names(file)));
+    return html_report(forwarded);
+  }
   const auto by = list_option(vm, "by", report::swept_parameters(file));
   const auto metrics = list_option(vm, "metrics", report::metric_names(file));
   const auto format = report::parse_format(vm["format"].as<std::string>());
-  std::cout << report::render(
-      report::statistics_table(report::aggregate(file, by, metrics), by, format), format);
+  const auto statistics = report::aggregate(file, by, metrics);
+  std::cout << report::render(report::statistics_table(statistics, by, format), format);
+  if (format != report::Format::csv) {
+    const auto notes = report::trust_notes(statistics);
+    if (!notes.empty()) std::cout << "\n" << notes;
+  }
   return exit_ok;
 }
 

@@ -22,7 +22,8 @@ commands:
                     (mpirun -n 4 nnsweep run jobs/examples/correlations.ini)
   plan SPEC.ini     task count, total cost, suggested ranks × wall time; runs nothing
   status FILE.h5    done / failed / pending tasks, per value of each swept parameter
-  report FILE.h5    mean ± sem over seeds per grid cell beside theory, with z-scores
+  report FILE.h5    mean ± sem over seeds per grid cell beside theory and its kind, z where
+                    the estimate is trusted; --html OUT: one self-contained page
   merge OUT IN...   combine the shard files of one sweep (nnsweep run --shard I/K) into one
   theory EXPERIMENT theory predictions only, for a grid given by --set (or a spec)
   list [EXPERIMENT] experiments, their parameters, defaults, units and help

@@ -70,8 +70,14 @@ std::array<stats::Estimate, metric_count> metric_values(const Problem& p,
 
 }  // namespace
 
+std::size_t share_observable(std::size_t metric) {
+  constexpr std::size_t observable[metric_count] = {
+      obs_s, obs_s2, obs_s2, obs_z4, obs_z2z2, obs_t11, obs_t11_sq, obs_tr_r, obs_grad4};
+  return observable[metric];
+}
+
 bool accumulate(const Problem& p, const Replica& replica, const RunOptions& options,
-                stats::CoMoments& observables) {
+                stats::CoMoments& observables, std::vector<double>* maxima) {
   const std::size_t lanes = p.single_precision ? rng::block_lanes<float> : rng::block_lanes<double>;
   const std::size_t requested = options.pack == 0 ? default_pack : options.pack;
   const std::size_t pack = (requested + lanes - 1) / lanes * lanes;
@@ -86,6 +92,7 @@ bool accumulate(const Problem& p, const Replica& replica, const RunOptions& opti
     }
   };
   observables = stats::CoMoments(observable_count);
+  if (maxima != nullptr) maxima->assign(observable_count, -std::numeric_limits<double>::infinity());
   std::vector<double> obs(pack * observable_count);
   for (std::int64_t first = 0; first < p.samples; first += static_cast<std::int64_t>(pack)) {
     if (options.cancel != nullptr && options.cancel->load()) return false;
@@ -93,8 +100,13 @@ bool accumulate(const Problem& p, const Replica& replica, const RunOptions& opti
     const auto left = static_cast<std::size_t>(p.samples - first);
     const std::size_t count = std::min(pack, (left + lanes - 1) / lanes * lanes);
     sample(first, count, obs.data());
-    for (std::size_t i = 0; i < std::min(count, left); ++i)
-      observables.add(obs.data() + i * observable_count);
+    for (std::size_t i = 0; i < std::min(count, left); ++i) {
+      const double* x = obs.data() + i * observable_count;
+      observables.add(x);
+      if (maxima != nullptr)
+        for (std::size_t o = 0; o < observable_count; ++o)
+          (*maxima)[o] = std::fmax((*maxima)[o], x[o]);
+    }
   }
   return true;
 }
@@ -122,12 +134,21 @@ Columns declare(grid::ColumnSet& columns) {
                        cat("prediction for ", m.name, ": exact for relu/leaky_relu/linear, else ",
                            order, " (theory_", m.name, "_kind)"));
   }
+  for (std::size_t i = 0; i < metric_count; ++i) {
+    const MetricInfo& m = metrics[i];
+    ids.max_share[i] = columns.metric(
+        cat(m.name, "_max_share"), "1", cat("largest network's share of ", m.name),
+        cat("diagnostic: the largest single network's share of the sum that dominates ", m.name,
+            "'s estimator; above 0.5 the task's ", m.name,
+            " and its sem are not trustworthy (report: unresolved)"));
+  }
   return ids;
 }
 
 TaskResult estimate(const Problem& p, const Replica& replica, const RunOptions& options) {
   stats::CoMoments observables;
-  if (!accumulate(p, replica, options, observables)) return TaskResult::pending();
+  std::vector<double> maxima;
+  if (!accumulate(p, replica, options, observables, &maxima)) return TaskResult::pending();
   grid::ColumnSet columns;
   const Columns ids = declare(columns);
   TaskResult result;
@@ -136,6 +157,10 @@ TaskResult estimate(const Problem& p, const Replica& replica, const RunOptions& 
   for (std::size_t i = 0; i < metric_count; ++i) {
     result.row.set(ids.value[i], estimates[i].value);
     result.row.set(ids.sem[i], estimates[i].sem);
+    // max / Σ = max / (N · mean); NaN when the sum is 0 (corr22 with one output).
+    const std::size_t o = share_observable(i);
+    const double sum = observables.mean(o) * static_cast<double>(observables.count());
+    result.row.set(ids.max_share[i], sum > 0 ? maxima[o] / sum : nan);
   }
   for (std::size_t i = 0; i < metric_count; ++i) {
     const bool undefined =

@@ -49,6 +49,23 @@ Handle file_type(const Column& column) {
   throw io_error("internal: unknown column type");
 }
 
+// A unit that UDUNITS-2 parses: the words that only name what is counted (a width in "units",
+// a depth in "layers", ...) are the dimensionless "1"; every other unit is already UDUNITS
+// ("1", "s"). python/tests/test_conventions.py checks every units attribute with udunits2.
+std::string cf_units(const std::string& units) {
+  static const char* const counts[] = {"",      "units",  "layers", "networks", "samples", "epochs",
+                                       "epoch", "points", "steps",  "step",     "neurons", "seeds",
+                                       "tasks", "count",  "runs",   "ranks"};
+  for (const char* word : counts)
+    if (units == word) return "1";
+  return units;
+}
+
+// Space-separated names (CF `coordinates`, `ancillary_variables`).
+std::string words(const std::vector<std::string>& names) {
+  return join(names, " ");
+}
+
 class Creator {
  public:
   explicit Creator(std::string path) : where_(std::move(path)) {}
@@ -80,7 +97,12 @@ class Creator {
                     where_, ("H5Dcreate2 " + column.name).c_str()),
               H5Dclose);
     const std::string at = where_ + " " + column.name;
-    h5::write_attribute(ds.get(), "units", column.units, at);
+    // CF: text has no units and says its encoding (xarray then decodes it to str); every other
+    // column's units parse with UDUNITS-2.
+    if (column.type == ColumnType::string)
+      h5::write_attribute(ds.get(), "_Encoding", std::string("utf-8"), at);
+    else
+      h5::write_attribute(ds.get(), "units", cf_units(column.units), at);
     h5::write_attribute(ds.get(), "long_name", column.long_name, at);
     h5::write_attribute(ds.get(), "description", column.description, at);
     h5::write_attribute(ds.get(), "kind", std::string(grid::kind_name(column.kind)), at);
@@ -265,6 +287,8 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   for (const auto& c : params) param_names.push_back(c.name);
   for (const auto& c : layout.result_columns.columns()) result_names.push_back(c.name);
 
+  h5::write_attribute(root, "Conventions", std::string("CF-1.8"), path);
+  h5::write_attribute(root, "title", cat("nnsweep ", layout.experiment, " sweep"), path);
   h5::write_attribute(root, "schema_version", layout::schema_version, path);
   h5::write_attribute(root, "nnsweep_version", std::string(version()), path);
   h5::write_attribute(root, "git_sha", std::string(git_sha()), path);
@@ -293,6 +317,7 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
           "H5Dwrite spec");
     h5::write_attribute(ds.get(), "description", "the resolved sweep spec (compared on --resume)",
                         path);
+    h5::write_attribute(ds.get(), "_Encoding", std::string("utf-8"), path);
   }
 
   const std::size_t tasks = table.size();
@@ -308,9 +333,43 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
     creator.attach(param_sets.back().get(), task_scale.get(), 0);
   }
   Handle task_key;
+  // CF links: every column on `task` names the parameters as its (auxiliary) coordinates, a
+  // curve also the curve that holds its x values (a `*_epoch` or `*_step` curve over the same
+  // dimension); a metric X names X_sem, X_max_share and its theory as ancillary variables, a
+  // theory column its `_kind`.
+  const std::string parameter_words = words(param_names);
+  std::map<std::string, std::string> curve_x;  // dimension → the curve of its x values
+  for (const auto& c : results.columns()) {
+    const auto ends = [&](const std::string& suffix) {
+      return c.name.size() > suffix.size() &&
+             c.name.compare(c.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (c.dims.size() == 1 && c.kind == ColumnKind::metric && (ends("_epoch") || ends("_step")))
+      curve_x.emplace(c.dims[0].name, c.name);
+  }
+  const auto link = [&](hid_t ds, const Column& c) {
+    const std::string at = path + " " + c.name;
+    std::string coordinates = parameter_words;
+    if (c.dims.size() == 1) {
+      const auto x = curve_x.find(c.dims[0].name);
+      if (x != curve_x.end() && x->second != c.name) coordinates += " " + x->second;
+    }
+    if (!coordinates.empty()) h5::write_attribute(ds, "coordinates", coordinates, at);
+    std::vector<std::string> ancillary;
+    if (c.kind == ColumnKind::metric) {
+      for (const auto& suffix : {"_sem", "_max_share"})
+        if (results.find(c.name + suffix)) ancillary.push_back(c.name + suffix);
+      for (const auto& t : results.columns())
+        if (t.kind == ColumnKind::theory && t.predicts == c.name) ancillary.push_back(t.name);
+    } else if (c.kind == ColumnKind::theory && !c.is_text()) {
+      ancillary.push_back(grid::ColumnSet::kind_column(c.name));
+    }
+    if (!ancillary.empty()) h5::write_attribute(ds, "ancillary_variables", words(ancillary), at);
+  };
   for (const auto& c : metadata) {
     Handle ds = creator.dataset(root, c, tasks, fill_of(c));
     creator.attach(ds.get(), task_scale.get(), 0);
+    link(ds.get(), c);
     if (c.name == "status")
       write_flag_attributes(ds.get(), "pending done failed diverged timed_out", path);
     if (c.name == "task_key") task_key = std::move(ds);
@@ -318,12 +377,14 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   for (const auto& c : results.columns()) {
     Handle ds = creator.dataset(root, c, tasks, fill_of(c));
     creator.attach(ds.get(), task_scale.get(), 0);
+    link(ds.get(), c);
     for (std::size_t d = 0; d < c.dims.size(); ++d)
       creator.attach(ds.get(), scales.at(c.dims[d].name).get(), static_cast<unsigned>(d + 1));
   }
   for (const auto& c : layout::companion_columns(results)) {
     Handle ds = creator.dataset(root, c, tasks, fill_of(c));
     creator.attach(ds.get(), task_scale.get(), 0);
+    link(ds.get(), c);
     if (c.kind == ColumnKind::theory_kind)
       write_flag_attributes(ds.get(), grid::theory_kind_meanings(), path);
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <tuple>
 
 #include "nnsweep/config/spec.hpp"
 #include "nnsweep/core/error.hpp"
@@ -102,6 +103,19 @@ std::string format_short(double v, Style style = Style::short_) {
 
 }  // namespace
 
+std::string_view trust_name(Trust trust) {
+  constexpr const char* names[] = {"", "ok", "unresolved", "proportion"};
+  return names[static_cast<std::size_t>(trust)];
+}
+
+std::pair<double, double> wilson_interval(double k, double n) {
+  if (!(n > 0)) return {nan, nan};
+  const double p = k / n, z2 = wilson_z * wilson_z;
+  const double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const double half = wilson_z / (1 + z2 / n) * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 std::vector<std::string> swept_parameters(const io::ResultsFile& file) {
   // Swept = given more than one value in the stored spec. (Distinct values would also count
   // parameters resolved per cell, such as cw = auto, which nobody swept.)
@@ -118,8 +132,13 @@ std::vector<std::string> swept_parameters(const io::ResultsFile& file) {
 std::vector<std::string> metric_names(const io::ResultsFile& file) {
   std::vector<std::string> out;
   for (const auto& c : file.result_columns().columns()) {
-    const bool is_sem = c.name.size() > 4 && c.name.compare(c.name.size() - 4, 4, "_sem") == 0;
-    if (c.kind == grid::ColumnKind::metric && !c.is_text() && c.dims.empty() && !is_sem)
+    const auto ends_with = [&](const std::string& suffix) {
+      return c.name.size() > suffix.size() &&
+             c.name.compare(c.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    // Companions, not metrics: standard errors and the trust diagnostics.
+    const bool companion = ends_with("_sem") || ends_with("_max_share");
+    if (c.kind == grid::ColumnKind::metric && !c.is_text() && c.dims.empty() && !companion)
       out.push_back(c.name);
   }
   return out;
@@ -129,8 +148,9 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
                                      const std::vector<std::string>& by,
                                      const std::vector<std::string>& metrics) {
   struct Columns {
-    std::vector<double> values, sems, theory;
+    std::vector<double> values, sems, theory, shares;
     std::vector<std::uint8_t> kinds;
+    bool proportion = false;
   };
   std::vector<Columns> columns;
   for (const auto& metric : metrics) {
@@ -141,16 +161,35 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
     Columns c;
     c.values = file.read_numbers(metric);
     if (file.has_column(metric + "_sem")) c.sems = file.read_numbers(metric + "_sem");
+    if (file.has_column(metric + "_max_share")) c.shares = file.read_numbers(metric + "_max_share");
+    columns.push_back(std::move(c));
+  }
+  const auto status = file.read_status();
+  // A 0/1 metric: no sem of its own and every done value in the file 0 or 1 (at least one).
+  for (auto& c : columns) {
+    if (!c.sems.empty()) continue;
+    std::size_t seen = 0;
+    bool binary = true;
+    for (std::size_t t = 0; t < c.values.size() && binary; ++t) {
+      if (status[t] != static_cast<std::uint8_t>(grid::TaskStatus::done) ||
+          !std::isfinite(c.values[t]))
+        continue;
+      ++seen;
+      binary = c.values[t] == 0 || c.values[t] == 1;
+    }
+    c.proportion = binary && seen > 0;
+  }
+  for (std::size_t k = 0; k < metrics.size(); ++k) {
+    const auto& metric = metrics[k];
+    auto& c = columns[k];
     const std::string theory = theory_of(file, metric);
     if (!theory.empty()) {
       c.theory = file.read_numbers(theory);
-      for (const double k : file.read_numbers(grid::ColumnSet::kind_column(theory)))
-        c.kinds.push_back(static_cast<std::uint8_t>(k));
+      for (const double code : file.read_numbers(grid::ColumnSet::kind_column(theory)))
+        c.kinds.push_back(static_cast<std::uint8_t>(code));
     }
-    columns.push_back(std::move(c));
   }
   const auto groups = group_tasks(file, by);
-  const auto status = file.read_status();
   // The larger of the spread over the tasks and their own Monte Carlo errors: with few tasks the
   // spread is too noisy to judge a z-score by; with heavy tails the per-task errors are
   // optimistic. (python/nnsweep/aggregate.py computes the same.)
@@ -168,7 +207,7 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
       s.cell = groups.keys[g];
       s.metric = metrics[k];
       stats::Moments m, predicted, difference;
-      double own_variance = 0, low = nan, high = nan;
+      double own_variance = 0, low = nan, high = nan, max_share = nan;
       std::size_t own_count = 0;
       bool paired = !c.theory.empty();  // every task that counts has its own prediction
       std::vector<std::size_t> used;
@@ -182,6 +221,8 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
           continue;
         used.push_back(t);
         m.add(c.values[t]);
+        if (!c.shares.empty() && !std::isnan(c.shares[t]))
+          max_share = std::isnan(max_share) ? c.shares[t] : std::max(max_share, c.shares[t]);
         if (!c.sems.empty() && std::isfinite(c.sems[t])) {
           own_variance += c.sems[t] * c.sems[t];
           ++own_count;
@@ -211,6 +252,20 @@ std::vector<CellStatistic> aggregate(const io::ResultsFile& file,
         s.theory = nan;
         s.z = nan;
       }
+      s.max_share = max_share;
+      s.low = s.high = nan;
+      if (s.count == 0) {
+        s.trust = Trust::none;
+      } else if (c.proportion) {
+        s.trust = Trust::proportion;
+        std::tie(s.low, s.high) =
+            wilson_interval(s.mean * static_cast<double>(s.count), static_cast<double>(s.count));
+      } else if (max_share > max_share_limit) {
+        s.trust = Trust::unresolved;
+      } else {
+        s.trust = Trust::ok;
+      }
+      if (s.trust != Trust::ok) s.z = nan;  // no z-score where the sem is not the right scale
       out.push_back(s);
     }
   }
@@ -222,15 +277,16 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
   Table table;
   table.headers = by;
   if (format == Format::csv) {
-    for (const char* h : {"metric", "n", "mean", "sem", "theory", "kind", "z"})
+    for (const char* h :
+         {"metric", "n", "mean", "sem", "theory", "kind", "z", "trust", "max_share", "low", "high"})
       table.headers.emplace_back(h);
   } else {
-    for (const char* h : {"metric", "n", "mean ± sem", "theory", "kind", "z"})
+    for (const char* h : {"metric", "n", "mean ± sem", "theory", "kind", "z", "trust"})
       table.headers.emplace_back(h);
   }
   table.numeric.assign(table.headers.size(), false);
   for (std::size_t i = by.size() + 1; i < table.headers.size(); ++i)
-    table.numeric[i] = table.headers[i] != "kind";
+    table.numeric[i] = table.headers[i] != "kind" && table.headers[i] != "trust";
   for (const auto& s : statistics) {
     auto row = s.cell;
     row.push_back(s.metric);
@@ -241,15 +297,48 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
       row.push_back(format_short(s.theory, Style::full));
       row.push_back(s.theory_kind);
       row.push_back(format_short(s.z, Style::full));
+      row.emplace_back(trust_name(s.trust));
+      row.push_back(format_short(s.max_share, Style::full));
+      row.push_back(format_short(s.low, Style::full));
+      row.push_back(format_short(s.high, Style::full));
     } else {
-      row.push_back(s.count > 0 ? format_estimate(s.mean, s.sem) : "");
+      if (s.trust == Trust::proportion) {
+        // k/n and its Wilson interval: a mean ± sem of 0/1 values misleads near 0 and 1.
+        const auto k = static_cast<long long>(std::llround(s.mean * static_cast<double>(s.count)));
+        row.push_back(
+            cat(k, "/", s.count, " [", format_short(s.low), ", ", format_short(s.high), "]"));
+      } else {
+        row.push_back(s.count > 0 ? format_estimate(s.mean, s.sem) : "");
+      }
       row.push_back(format_short(s.theory));
       row.push_back(s.theory_kind);
       row.push_back(format_short(s.z, Style::signed2));
+      row.emplace_back(trust_name(s.trust));
     }
     table.rows.push_back(std::move(row));
   }
   return table;
+}
+
+std::string trust_notes(const std::vector<CellStatistic>& statistics) {
+  std::size_t unresolved = 0, proportions = 0;
+  for (const auto& s : statistics) {
+    unresolved += s.trust == Trust::unresolved;
+    proportions += s.trust == Trust::proportion;
+  }
+  std::string out;
+  if (unresolved > 0)
+    out += cat("unresolved (", unresolved,
+               " rows): in some task of the cell a single sample carries more than half of the "
+               "estimator (<metric>_max_share > ",
+               format_number(max_share_limit),
+               "): the mean is dominated by rare samples and its standard error means nothing, "
+               "so no z is given. More samples per task, not more seeds, resolve it.\n");
+  if (proportions > 0)
+    out += cat("proportion (", proportions,
+               " rows): a 0/1 metric; shown as successes/tasks with its Wilson 95% interval, no "
+               "z.\n");
+  return out;
 }
 
 std::string status_text(const io::ResultsFile& file, const std::vector<std::string>& by,

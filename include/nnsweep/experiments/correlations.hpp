@@ -42,11 +42,15 @@ Problem problem_of(const config::ParamSet& params);
 inline constexpr std::size_t metric_count = 9;
 
 // The columns (the same for every cell): each metric and its standard error `<metric>_sem`,
-// the derived l_over_n, and each metric's theory `theory_<metric>`.
+// the derived l_over_n, each metric's theory `theory_<metric>`, and each metric's diagnostic
+// `<metric>_max_share`: the largest single network's share of the sum that dominates the
+// estimator (the numerator's highest moment, see share_observable), which the trust verdict of
+// `report` and the Python package reads (docs/statistics.md).
 struct Columns {
   std::array<grid::ScalarId, metric_count> value, sem;
   grid::ScalarId l_over_n;
   std::array<grid::TheoryId, metric_count> theory;
+  std::array<grid::ScalarId, metric_count> max_share;
 };
 Columns declare(grid::ColumnSet& columns);
 
@@ -66,6 +70,11 @@ enum Observable : std::size_t {
   observable_count
 };
 
+// The observable whose sum over networks dominates metric `metric`'s estimator (the highest
+// moment in its numerator): k2 → s, r4 and kappa4 → s², z4_ratio → z⁴, corr22 → z_i²z_j²,
+// dz2 → T₁₁, rv4 → T₁₁², g2 → tr R, g4_ratio → (tr R)² + 2 tr R². All are ≥ 0.
+std::size_t share_observable(std::size_t metric);
+
 // Samples networks first, …, first + count − 1 of the task named by `replica` and writes their
 // observables to obs[i·observable_count + o]. `count` must be a multiple of
 // rng::block_lanes<T>. Network i's numbers come from its own stream (sweep seed, task key, i,
@@ -79,8 +88,9 @@ void sample_network(const Problem& problem, const Replica& replica, std::int64_t
 
 // The observables of all `samples` networks of one task, drawn in packs of options.pack networks
 // (rounded up to whole blocks) and added in network order; false when options.cancel stopped it.
+// With `maxima`, also each observable's largest value over the networks (in observable order).
 bool accumulate(const Problem& problem, const Replica& replica, const RunOptions& options,
-                stats::CoMoments& observables);
+                stats::CoMoments& observables, std::vector<double>* maxima = nullptr);
 
 // One task: accumulate, then the metrics in a row of declare()'s columns (Status::pending and no
 // row when cancelled, diverged when a metric is not finite).

@@ -154,3 +154,104 @@ TEST_CASE("report pools over every replicate axis", "[report]") {
   CHECK(stats[0].mean == Approx(2.5));
   CHECK(stats[1].count == 3);  // the last task is pending
 }
+
+namespace {
+
+// Columns for the trust verdicts: an estimate x with its sem and max share, its theory, and a
+// 0/1 metric `passed` without a sem.
+class Trusty final : public experiments::Experiment {
+ public:
+  struct Ids {
+    grid::ScalarId x, x_sem, x_max_share, passed;
+    grid::TheoryId theory_x;
+  };
+  static Ids declare(grid::ColumnSet& set) {
+    Ids ids;
+    ids.x = set.metric("x", "1", "x", "an estimate");
+    ids.x_sem = set.metric("x_sem", "1", "sem of x", "its standard error");
+    ids.x_max_share = set.metric("x_max_share", "1", "share", "largest sample's share of x");
+    ids.passed = set.metric("passed", "1", "passed", "0 or 1");
+    ids.theory_x = set.theory("theory_x", "x", "1", "x (theory)", "exact");
+    return ids;
+  }
+  std::string_view name() const override { return "trusty"; }
+  std::string_view summary() const override { return "trust verdicts"; }
+  const config::Schema& schema() const override { return schema_; }
+  double cost(const config::ParamSet&) const override { return 1; }
+  void columns(const config::ParamSet&, grid::ColumnSet& set) const override { declare(set); }
+  std::vector<experiments::TaskResult> run(const experiments::Cell&,
+                                           const std::vector<experiments::Replica>&,
+                                           const experiments::RunOptions&) const override {
+    return {};
+  }
+
+ private:
+  config::Schema schema_{{
+      {"n", config::ParamType::integer, "3", "1", "sizes", 1, 100, {}, false},
+  }};
+};
+
+}  // namespace
+
+TEST_CASE("report: trust verdicts — resolved, unresolved and proportion cells", "[report][trust]") {
+  static const Trusty trusty;
+  const app::Sweep sweep = app::load_sweep(
+      trusty,
+      config::read_spec_text("experiment = trusty\n[params]\nn = 1,2\nseed = 0..3\n", "test", {}));
+  const toy::ScratchDir dir;
+  const std::string path = dir.file("trust.h5");
+  io::create(path, *sweep.table, app::file_layout(sweep), {"test", "host", "", "now", 1});
+  {
+    io::ResultsFile file(path, io::ResultsFile::Access::serial_write);
+    grid::ColumnSet scratch;
+    const auto ids = Trusty::declare(scratch);
+    std::vector<grid::TaskRecord> records;
+    for (std::size_t t = 0; t < sweep.table->size(); ++t) {
+      const auto params = sweep.table->params(t);
+      const auto n = params.integer("n");
+      const auto seed = params.integer("seed");
+      grid::TaskRecord r;
+      r.task = t;
+      r.status = static_cast<std::uint8_t>(grid::TaskStatus::done);
+      r.row = sweep.columns.row();
+      r.row.set(ids.x, 1.0 + 0.01 * static_cast<double>(seed));
+      r.row.set(ids.x_sem, 0.01);
+      // Cell n = 1: every share small (resolved). Cell n = 2: one task's share is 0.6.
+      r.row.set(ids.x_max_share, n == 2 && seed == 3 ? 0.6 : 0.001);
+      r.row.set(ids.passed, n == 1 || seed == 0 ? 1.0 : 0.0);
+      r.row.set_theory(ids.theory_x, 1.0, grid::TheoryKind::exact);
+      records.push_back(std::move(r));
+    }
+    file.commit(records);
+  }
+  const io::ResultsFile file(path, io::ResultsFile::Access::read_only);
+  CHECK(report::metric_names(file) == std::vector<std::string>{"x", "passed"});
+  const auto stats = report::aggregate(file, {"n"}, {"x", "passed"});
+  REQUIRE(stats.size() == 4);
+  // n = 1, x: resolved, z kept. Mean 1.015, sd of 1, 1.01, 1.02, 1.03 / 2.
+  CHECK(stats[0].trust == report::Trust::ok);
+  CHECK(stats[0].max_share == Approx(0.001));
+  CHECK(stats[0].z == Approx(0.015 / (std::sqrt(0.0005 / 3) / 2)));
+  // n = 2, x: one task's share 0.6 > 0.5: unresolved, no z; the mean and sem stay.
+  CHECK(stats[2].trust == report::Trust::unresolved);
+  CHECK(stats[2].max_share == Approx(0.6));
+  CHECK(std::isnan(stats[2].z));
+  CHECK(stats[2].mean == Approx(1.015));
+  // passed: 4/4 and 1/4, Wilson 95% intervals (by hand: z = 1.96, n = 4), no z.
+  CHECK(stats[1].trust == report::Trust::proportion);
+  CHECK(stats[1].low == Approx(0.5101).epsilon(1e-3));
+  CHECK(stats[1].high == 1.0);
+  CHECK(stats[3].trust == report::Trust::proportion);
+  CHECK(stats[3].low == Approx(0.04558).epsilon(1e-3));
+  CHECK(stats[3].high == Approx(0.6993).epsilon(1e-3));
+  CHECK(std::isnan(stats[3].z));
+  const auto table = report::render(report::statistics_table(stats, {"n"}, report::Format::csv),
+                                    report::Format::csv);
+  CHECK(table.find("unresolved") != std::string::npos);
+  const auto text = report::render(report::statistics_table(stats, {"n"}, report::Format::table),
+                                   report::Format::table);
+  CHECK(text.find("1/4 [0.0455") != std::string::npos);
+  const auto notes = report::trust_notes(stats);
+  CHECK(notes.find("unresolved (1 rows)") != std::string::npos);
+  CHECK(notes.find("proportion (2 rows)") != std::string::npos);
+}

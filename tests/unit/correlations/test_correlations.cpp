@@ -240,3 +240,43 @@ TEST_CASE("cancellation, divergence and degenerate inputs are reported as status
   CHECK(one.status == Status::done);
   CHECK(std::isnan(metric(one, "corr22").value));
 }
+
+TEST_CASE("max_share: the largest network's share of the dominating sum, by brute force",
+          "[correlations][trust]") {
+  // 256 networks is a whole number of blocks for every lane count: sample them all at once and
+  // compute max/sum of each metric's observable directly.
+  const Problem p = make_problem("relu", {8, 8, 8, 8, 8, 8}, 2, Sampler::exact_chain, 256);
+  const TaskResult r = estimate(p, replica(80), {});
+  REQUIRE(r.status == Status::done);
+  std::vector<double> obs(256 * corr::observable_count);
+  corr::sample_chain<double>(p, replica(80), 0, 256, obs.data());
+  const std::vector<std::string> names = {"k2",  "r4",  "kappa4", "z4_ratio", "corr22",
+                                          "dz2", "rv4", "g2",     "g4_ratio"};
+  for (std::size_t m = 0; m < corr::metric_count; ++m) {
+    INFO(names[m]);
+    const std::size_t o = corr::share_observable(m);
+    double max = 0, sum = 0;
+    for (std::size_t i = 0; i < 256; ++i) {
+      max = std::max(max, obs[i * corr::observable_count + o]);
+      sum += obs[i * corr::observable_count + o];
+    }
+    CHECK(r.row.number(names[m] + "_max_share") == Approx(max / sum).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("max_share separates a resolved task (relu 512x1) from an unresolved one (relu 16x64)",
+          "[correlations][trust]") {
+  // 512x1: s is nearly constant, so every network carries about 1/N of every sum. 16x64:
+  // E s^2/(E s)^2 = (1 + 5/16)^64 = 3.6e7, the sum of s^2 over 2000 networks is one network's.
+  const TaskResult wide =
+      estimate(make_problem("relu", {512}, 2, Sampler::exact_chain, 2000), replica(81), {});
+  for (const char* name : {"k2", "kappa4", "g4_ratio"}) {
+    INFO(name);
+    CHECK(wide.row.number(std::string(name) + "_max_share") < 0.05);
+  }
+  const TaskResult deep = estimate(
+      make_problem("relu", std::vector<std::int64_t>(64, 16), 2, Sampler::exact_chain, 2000),
+      replica(82), {});
+  CHECK(deep.row.number("kappa4_max_share") > 0.5);
+  CHECK(deep.row.number("r4_max_share") == deep.row.number("kappa4_max_share"));
+}

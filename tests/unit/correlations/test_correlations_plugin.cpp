@@ -83,12 +83,12 @@ TEST_CASE("resolve fills auto values and derives depth and width from a widths l
   CHECK(with({{"activation", "tanh"}, {"cw", "1.5"}}).real("cw") == 1.5);
 }
 
-TEST_CASE("columns: metrics with standard errors, then l_over_n and the theory columns",
+TEST_CASE("columns: metrics with standard errors, l_over_n, the theory columns, the max shares",
           "[correlations]") {
   const ColumnSet columns = columns_of(with({}));
   const std::vector<std::string> metrics = {"k2",  "r4",  "kappa4", "z4_ratio", "corr22",
                                             "dz2", "rv4", "g2",     "g4_ratio"};
-  REQUIRE(columns.size() == 2 * metrics.size() + 1 + metrics.size());
+  REQUIRE(columns.size() == 2 * metrics.size() + 1 + 2 * metrics.size());
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     CHECK(columns[2 * i].name == metrics[i]);
     CHECK(columns[2 * i + 1].name == metrics[i] + "_sem");
@@ -97,6 +97,9 @@ TEST_CASE("columns: metrics with standard errors, then l_over_n and the theory c
     CHECK(theory.name == "theory_" + metrics[i]);
     CHECK(theory.kind == ColumnKind::theory);
     CHECK(theory.predicts == metrics[i]);
+    const auto& share = columns[1 + 3 * metrics.size() + i];
+    CHECK(share.name == metrics[i] + "_max_share");
+    CHECK(share.kind == ColumnKind::metric);
   }
   CHECK(columns[2 * metrics.size()].name == "l_over_n");
   CHECK(columns[2 * metrics.size()].kind == ColumnKind::derived);
