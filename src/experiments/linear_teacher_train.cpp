@@ -155,7 +155,7 @@ void measure(const Problem& p, const Data& data, const std::vector<double>& w,
       double dist2 = 0;
       for (std::int64_t j = 0; j < d; ++j) {
         const double diff = w[sz(i) * sz(d) + sz(j)] - mu[j];
-        dist2 += diff * diff;
+        dist2 = std::fma(diff, diff, dist2);  // as the lanes: explicit FMA
       }
       spread_most = std::max(spread_most, std::sqrt(dist2) / mu_norm);
     }

@@ -1,6 +1,7 @@
 // The replica-training driver (include/nnsweep/nn/driver.hpp), instantiated for the default
 // lane widths.
 #include "nnsweep/nn/driver.hpp"
+#include "nnsweep/core/assert.hpp"
 
 #include <time.h>
 
@@ -55,8 +56,8 @@ class PackRun {
 
   PackRun(const Plan& plan, const Hooks<T, L>& hooks, const DriverOptions& options)
       : plan_(plan), hooks_(hooks), options_(options), evaluation_(*this) {
-    NNSWEEP_CHECK(hooks.streams && hooks.setup && hooks.measure,
-                  "train_replicas: the hooks streams, setup and measure are required");
+    NNSWEEP_ASSERT(hooks.streams && hooks.setup && hooks.measure,
+                   "train_replicas: the hooks streams, setup and measure are required");
     points_ = plan.schedule.evaluation_points();
     const NetworkSpec& net = plan.train.network;
     const std::int64_t n_out = net.output();
@@ -282,8 +283,8 @@ T& LaneSetup<T, L>::eval_input(std::size_t set, std::int64_t sample, int feature
 
 template <typename T, int L>
 T& LaneSetup<T, L>::eval_target(std::size_t set, std::int64_t sample, int output) {
-  NNSWEEP_CHECK(run_->plan_.eval_sets[set].targets, "evaluation set ", set,
-                " has no targets — set EvalSetSpec::targets");
+  NNSWEEP_ASSERT(run_->plan_.eval_sets[set].targets, "evaluation set ", set,
+                 " has no targets — set EvalSetSpec::targets");
   const auto n_out = static_cast<std::size_t>(pack_->spec().network.output());
   return run_->set_y_[set][(sz(sample) * n_out + static_cast<std::size_t>(output)) * L +
                            static_cast<std::size_t>(lane_)];

@@ -1,4 +1,5 @@
 #include "nnsweep/nn/init.hpp"
+#include "nnsweep/core/assert.hpp"
 
 #include <cmath>
 
@@ -49,9 +50,9 @@ std::vector<double> initial_parameters(const NetworkSpec& network, const Layout&
         for (std::size_t q = 0; q < group.count; ++q) out[q] = init.a;
         break;
       case Init::Kind::values:
-        NNSWEEP_CHECK(init.values.size() == group.count, "initial values: ", init.values.size(),
-                      " given for a group of ", group.count,
-                      " parameters — give one per parameter");
+        NNSWEEP_ASSERT(init.values.size() == group.count, "initial values: ", init.values.size(),
+                       " given for a group of ", group.count,
+                       " parameters — give one per parameter");
         for (std::size_t q = 0; q < group.count; ++q) out[q] = init.values[q];
         break;
       case Init::Kind::normal:

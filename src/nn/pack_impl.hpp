@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kernels.hpp"
+#include "nnsweep/core/assert.hpp"
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/nn/activation.hpp"
 #include "nnsweep/nn/loss.hpp"
@@ -431,7 +432,7 @@ void Pack<T, L>::epoch() {
 
 template <typename T, int L>
 void Pack<T, L>::advance(std::int64_t steps) {
-  NNSWEEP_CHECK(steps >= 0, "advance: ", steps, " steps — give a count >= 0");
+  NNSWEEP_ASSERT(steps >= 0, "advance: ", steps, " steps — give a count >= 0");
   nn::dispatch(spec_.network.activation, [&](auto act) {
     loss::dispatch(spec_.loss, [&](auto lo) {
       const std::int64_t per_epoch = steps_per_epoch();
@@ -462,8 +463,8 @@ void Pack<T, L>::advance(std::int64_t steps) {
 
 template <typename T, int L>
 void Pack<T, L>::step(const std::int32_t* samples, int count) {
-  NNSWEEP_CHECK(count >= 1 && count <= batch_, "step: ", count,
-                " samples — give 1 to batch = ", batch_);
+  NNSWEEP_ASSERT(count >= 1 && count <= batch_, "step: ", count,
+                 " samples — give 1 to batch = ", batch_);
   nn::dispatch(spec_.network.activation, [&](auto act) {
     loss::dispatch(spec_.loss, [&](auto lo) { step_impl(act, lo, samples, count); });
   });

@@ -1,4 +1,5 @@
 #include "nnsweep/nn/polish.hpp"
+#include "nnsweep/core/assert.hpp"
 
 #include <Eigen/Cholesky>
 #include <algorithm>
@@ -36,8 +37,8 @@ std::string_view polish_outcome_name(PolishOutcome outcome) {
 
 PolishResult polish(const Objective& objective, Eigen::VectorXd& u, const PolishOptions& options) {
   const Eigen::Index n = objective.dimension();
-  NNSWEEP_CHECK(u.size() == n, "polish: start of size ", u.size(), " — the objective has ", n,
-                " coordinates");
+  NNSWEEP_ASSERT(u.size() == n, "polish: start of size ", u.size(), " — the objective has ", n,
+                 " coordinates");
   NNSWEEP_CHECK(options.gradient_tolerance >= 0 && options.max_steps >= 1 &&
                     options.initial_damping > 0 && options.min_damping > 0 &&
                     options.max_backtracks >= 1,
@@ -127,8 +128,8 @@ PolishResult polish(const Objective& objective, Eigen::VectorXd& u, const Polish
 NetworkObjective::NetworkObjective(const ReferenceModel& model, const Samples& data,
                                    Eigen::VectorXd theta)
     : model_(model), data_(data), theta_(std::move(theta)) {
-  NNSWEEP_CHECK(theta_.size() == model_.size(), "parameter vector of size ", theta_.size(),
-                " — the network's layout has ", model_.size(), " parameters");
+  NNSWEEP_ASSERT(theta_.size() == model_.size(), "parameter vector of size ", theta_.size(),
+                 " — the network's layout has ", model_.size(), " parameters");
 }
 
 Eigen::Index NetworkObjective::dimension() const {

@@ -1,4 +1,5 @@
 #include "nnsweep/nn/reference.hpp"
+#include "nnsweep/core/assert.hpp"
 
 #include <Eigen/Dense>
 #include <cmath>
@@ -65,8 +66,8 @@ Eigen::VectorXd ReferenceModel::to_free(const Eigen::VectorXd& full) const {
 
 void ReferenceModel::from_free(const Eigen::VectorXd& free, Eigen::VectorXd& full) const {
   check(full, nullptr);
-  NNSWEEP_CHECK(free.size() == free_size(), "free parameter vector of size ", free.size(),
-                " — the network has ", free_size(), " trainable parameters");
+  NNSWEEP_ASSERT(free.size() == free_size(), "free parameter vector of size ", free.size(),
+                 " — the network has ", free_size(), " trainable parameters");
   for (Index k = 0; k < free_size(); ++k) full[free_[static_cast<std::size_t>(k)]] = free[k];
 }
 
@@ -76,14 +77,14 @@ double ReferenceModel::divisor(Index samples) const {
 }
 
 void ReferenceModel::check(const Eigen::VectorXd& theta, const Samples* data) const {
-  NNSWEEP_CHECK(theta.size() == size(), "parameter vector of size ", theta.size(),
-                " — the network's layout has ", size(), " parameters");
+  NNSWEEP_ASSERT(theta.size() == size(), "parameter vector of size ", theta.size(),
+                 " — the network's layout has ", size(), " parameters");
   if (data == nullptr) return;
-  NNSWEEP_CHECK(data->x.cols() == network_.input && data->y.cols() == network_.output() &&
-                    data->y.rows() == data->x.rows() && data->x.rows() >= 1,
-                "samples of shape x ", data->x.rows(), "×", data->x.cols(), ", y ", data->y.rows(),
-                "×", data->y.cols(), " — need n×", network_.input, " and n×", network_.output(),
-                " with n >= 1");
+  NNSWEEP_ASSERT(data->x.cols() == network_.input && data->y.cols() == network_.output() &&
+                     data->y.rows() == data->x.rows() && data->x.rows() >= 1,
+                 "samples of shape x ", data->x.rows(), "×", data->x.cols(), ", y ", data->y.rows(),
+                 "×", data->y.cols(), " — need n×", network_.input, " and n×", network_.output(),
+                 " with n >= 1");
 }
 
 namespace {
@@ -260,8 +261,8 @@ class Pass {
 Eigen::VectorXd ReferenceModel::output(const Eigen::VectorXd& theta,
                                        const Eigen::VectorXd& x) const {
   check(theta, nullptr);
-  NNSWEEP_CHECK(x.size() == network_.input, "input of size ", x.size(), " — the network takes ",
-                network_.input);
+  NNSWEEP_ASSERT(x.size() == network_.input, "input of size ", x.size(), " — the network takes ",
+                 network_.input);
   Pass pass(*this, theta, free_of_);
   return pass.forward(x, false);
 }
@@ -269,8 +270,8 @@ Eigen::VectorXd ReferenceModel::output(const Eigen::VectorXd& theta,
 Eigen::MatrixXd ReferenceModel::outputs(const Eigen::VectorXd& theta,
                                         const Eigen::MatrixXd& x) const {
   check(theta, nullptr);
-  NNSWEEP_CHECK(x.cols() == network_.input, "inputs with ", x.cols(),
-                " columns — the network takes ", network_.input);
+  NNSWEEP_ASSERT(x.cols() == network_.input, "inputs with ", x.cols(),
+                 " columns — the network takes ", network_.input);
   Pass pass(*this, theta, free_of_);
   Eigen::MatrixXd out(x.rows(), network_.output());
   for (Index s = 0; s < x.rows(); ++s) out.row(s) = pass.forward(x.row(s).transpose(), false);
@@ -280,8 +281,8 @@ Eigen::MatrixXd ReferenceModel::outputs(const Eigen::VectorXd& theta,
 Eigen::MatrixXd ReferenceModel::jacobian(const Eigen::VectorXd& theta,
                                          const Eigen::VectorXd& x) const {
   check(theta, nullptr);
-  NNSWEEP_CHECK(x.size() == network_.input, "input of size ", x.size(), " — the network takes ",
-                network_.input);
+  NNSWEEP_ASSERT(x.size() == network_.input, "input of size ", x.size(), " — the network takes ",
+                 network_.input);
   Pass pass(*this, theta, free_of_);
   pass.forward(x, true);
   return pass.output_tangent();

@@ -1,4 +1,5 @@
 #include "nnsweep/theory/gauss_hermite.hpp"
+#include "nnsweep/core/assert.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
@@ -60,8 +61,8 @@ GaussHermite compute_rule(int n) {
   for (int k = 0; k < n - 1; ++k) sub(k) = std::sqrt(static_cast<double>(k + 1));
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
   solver.computeFromTridiagonal(diagonal, sub, Eigen::EigenvaluesOnly);
-  NNSWEEP_CHECK(solver.info() == Eigen::Success, "Gauss–Hermite: eigenvalue solver failed — order ",
-                n, " — use a smaller order");
+  NNSWEEP_ASSERT(solver.info() == Eigen::Success,
+                 "Gauss–Hermite: eigenvalue solver failed — order ", n, " — use a smaller order");
   const Eigen::VectorXd& guess = solver.eigenvalues();
 
   std::vector<double> x(static_cast<std::size_t>(n)), log_w(static_cast<std::size_t>(n));

@@ -1,4 +1,5 @@
 #include "nnsweep/theory/splines.hpp"
+#include "nnsweep/core/assert.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -156,7 +157,7 @@ double lambda_max(const VectorXd& x, const VectorXd& y) {
 
 double tv_objective(const VectorXd& x, const VectorXd& y, double lambda, const VectorXd& z) {
   check_data(x, y);
-  NNSWEEP_CHECK(z.size() == y.size(), "fitted values of size ", z.size(), " — need ", y.size());
+  NNSWEEP_ASSERT(z.size() == y.size(), "fitted values of size ", z.size(), " — need ", y.size());
   const auto n = static_cast<double>(y.size());
   const double penalty = x.size() < 3 ? 0.0 : slope_changes(x, z).lpNorm<1>();
   return (z - y).squaredNorm() / n + lambda * penalty;
@@ -180,7 +181,7 @@ VectorXd end_slopes(const VectorXd& x) {
 
 double ses_objective(const VectorXd& x, const VectorXd& y, double lambda, const VectorXd& z) {
   check_data(x, y);
-  NNSWEEP_CHECK(z.size() == y.size(), "fitted values of size ", z.size(), " — need ", y.size());
+  NNSWEEP_ASSERT(z.size() == y.size(), "fitted values of size ", z.size(), " — need ", y.size());
   const double a = x.size() < 3 ? 0.0 : slope_changes(x, z).lpNorm<1>();
   const double b = std::fabs(end_slopes(x).dot(z));
   return (z - y).squaredNorm() / static_cast<double>(y.size()) + lambda * std::max(a, (a + b) / 2);

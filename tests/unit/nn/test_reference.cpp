@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "nnsweep/core/error.hpp"
 #include "nnsweep/nn/activation.hpp"
 #include "nnsweep/nn/pack.hpp"
 #include "nnsweep/nn/reference.hpp"
@@ -343,4 +344,20 @@ TEST_CASE("the reference model checks shapes", "[nn][reference]") {
                     Catch::Contains("need n×3"));
   CHECK_THROWS_WITH(model.gradient(Eigen::VectorXd::Zero(3), data),
                     Catch::Contains("parameter vector"));
+}
+
+TEST_CASE("a caller's shape mistake is an internal error, not the user's (exit 1, 'internal:')",
+          "[nn][reference]") {
+  const nn::TrainSpec spec = make_spec(3, {4, 1}, "tanh", nn::LossKind::mse, false, false);
+  const nn::ReferenceModel model(spec.network, spec.loss);
+  const Eigen::VectorXd short_theta = Eigen::VectorXd::Zero(model.size() - 1);
+  const Eigen::VectorXd x = Eigen::VectorXd::Zero(3);
+  try {
+    (void)model.output(short_theta, x);
+    FAIL("a parameter vector one short was accepted");
+  } catch (const config_error&) {
+    FAIL("reported as the user's error (exit 2)");
+  } catch (const error& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("internal: parameter vector of size"));
+  }
 }
