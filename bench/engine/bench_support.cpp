@@ -71,15 +71,16 @@ int main(int argc, char** argv) {
   std::printf("%-12s %-7s %14s %10s %9s\n", "case", "type", "replica-st/s", "GFLOP/s", "of peak");
   const double parameters = 15 * 15 + 2 * 15 * 15 + 15;
   for (const char* precision : {"double", "float"}) {
-    const int lanes = std::strcmp(precision, "float") == 0 ? nn::default_lanes<float>
-                                                           : nn::default_lanes<double>;
+    const int lanes =
+        std::strcmp(precision, "float") == 0 ? nn::default_lanes<float> : nn::default_lanes<double>;
     const double peak = std::strcmp(precision, "float") == 0 ? peak_float : peak_double;
     for (const int batch : {1, 8, 64}) {
       // About 0.2 s (--quick) or 1 s of CPU per case.
       const std::int64_t steps = (quick ? 1 : 4) * 50000 * 8 / (batch < 8 ? 8 : batch);
       const config::ParamSet p = defaults({{"batch", std::to_string(batch)},
                                            {"steps", std::to_string(steps)},
-                                           {"precision", precision}, {"log_points", "10"}});
+                                           {"precision", precision},
+                                           {"log_points", "10"}});
       std::vector<Replica> replicas;
       config::ParamSet q = p;
       for (int s = 0; s < lanes; ++s) {
@@ -90,14 +91,15 @@ int main(int argc, char** argv) {
       support::train(support::problem_of(p), replicas, {}, {}, &stats);
       const double rate = static_cast<double>(stats.replica_steps) / stats.train_seconds;
       const double flops = 6 * parameters * batch + 6 * parameters;
-      std::printf("%-12s %-7s %14.4g %10.2f %8.1f%%\n", ("support_b" + std::to_string(batch)).c_str(),
-                  precision, rate, rate * flops / 1e9, 100 * rate * flops / peak);
+      std::printf("%-12s %-7s %14.4g %10.2f %8.1f%%\n",
+                  ("support_b" + std::to_string(batch)).c_str(), precision, rate,
+                  rate * flops / 1e9, 100 * rate * flops / peak);
       std::printf("RESULT support_b%d %s %.6g %.6g %.4g\n", batch, precision, rate,
                   rate * flops / 1e9, 100 * rate * flops / peak);
     }
     // Whole tasks at the defaults (b = 8, 30 000 steps, 40 curve points): nominal_flops.
-    const config::ParamSet p = defaults({{"precision", precision},
-                                         {"steps", quick ? "5000" : "30000"}});
+    const config::ParamSet p =
+        defaults({{"precision", precision}, {"steps", quick ? "5000" : "30000"}});
     std::vector<Replica> replicas;
     config::ParamSet q = p;
     for (int s = 0; s < lanes; ++s) {
@@ -108,9 +110,10 @@ int main(int argc, char** argv) {
     support::train(support::problem_of(p), replicas, {});
     const double seconds = now() - t0;
     const double tasks = lanes / seconds;
-    std::printf("support task, defaults, %s: %.3g tasks/s per core, cost()/time = %.3g GFLOP/s "
-                "(nominal_flops)\n",
-                precision, tasks, e.cost(p) * tasks / 1e9);
+    std::printf(
+        "support task, defaults, %s: %.3g tasks/s per core, cost()/time = %.3g GFLOP/s "
+        "(nominal_flops)\n",
+        precision, tasks, e.cost(p) * tasks / 1e9);
     std::printf("RESULT support_task %s %.6g %.6g 0\n", precision, tasks, e.cost(p) * tasks);
   }
   return 0;

@@ -79,8 +79,8 @@ constexpr ColumnText texts[metric_count] = {
 }  // namespace
 
 support::Columns support::declare(const Problem& problem, grid::ColumnSet& columns) {
-  const grid::Dimension points{
-      "log_point", static_cast<std::size_t>(nn::schedule_length(problem.steps, problem.log_points))};
+  const grid::Dimension points{"log_point", static_cast<std::size_t>(nn::schedule_length(
+                                                problem.steps, problem.log_points))};
   const auto d = static_cast<std::size_t>(problem.d);
   Columns ids;
   ids.rho = columns.metric("rho", "1", "irrelevant norm ratio",
@@ -94,16 +94,18 @@ support::Columns support::declare(const Problem& problem, grid::ColumnSet& colum
                                "flow; NaN for the mlp)");
   ids.toy_law_error = columns.metric(
       "toy_law_error", "1", "toy law deviation",
-      "toy: largest |D_{t+1} - D_t((1 - lr wd)^2 - 4 lr^2 c_t^2 m_t^2)| / |D_t| over the steps with "
+      "toy: largest |D_{t+1} - D_t((1 - lr wd)^2 - 4 lr^2 c_t^2 m_t^2)| / |D_t| over the steps "
+      "with "
       "|D_t| >= 0.01 (m_t = batch mean of (abx - y)x, c_t the clipping factor): rounding only");
   ids.decay_rate = columns.metric(
       "decay_rate", "1/step", "measured decay rate of D",
       "toy: -ln(D_T / D_{T-h}) / h over the second half of the run, h = floor(steps/2) (the first "
       "half is the burn-in)");
-  ids.theory_decay_rate = columns.theory(
-      "theory_decay_rate", "decay_rate", "1/step", "eta/b law of the decay rate",
-      "toy: 4 lr^2 Var_i(r_i x_i) (n - b)/(b (n - 1)), r_i = x_i - y, on the task's own data at the "
-      "minimum manifold ab = 1 (leading order in lr; 0 for full-batch GD)");
+  ids.theory_decay_rate =
+      columns.theory("theory_decay_rate", "decay_rate", "1/step", "eta/b law of the decay rate",
+                     "toy: 4 lr^2 Var_i(r_i x_i) (n - b)/(b (n - 1)), r_i = x_i - y, on the task's "
+                     "own data at the "
+                     "minimum manifold ab = 1 (leading order in lr; 0 for full-batch GD)");
   ids.lr_over_batch = columns.derived("lr_over_batch", "1", "lr / batch",
                                       "eta/b with b the batch actually used (min(batch, N))");
   ids.curve_step = columns.curve("curve_step", points, "step", "step",
@@ -175,16 +177,15 @@ class Support final : public Experiment {
 
   double cost(const config::ParamSet& params) const override {
     const Problem p = problem_of(params);
-    const double steps = static_cast<double>(p.steps), b = static_cast<double>(p.effective_batch());
-    const double n = static_cast<double>(p.points());
-    const double curve = static_cast<double>(nn::schedule_length(p.steps, p.log_points));
+    const auto steps = static_cast<double>(p.steps), b = static_cast<double>(p.effective_batch());
+    const auto n = static_cast<double>(p.points());
+    const auto curve = static_cast<double>(nn::schedule_length(p.steps, p.log_points));
     if (p.model == Model::toy) return steps * (10 * b + 30) + 20 * n;
     // papers_AB.md B.8: forward 2P + backward 4P per sample, clip + update ≈ 6P per step; the
     // evaluations a forward pass over the N training points; data ~30 FLOPs per normal.
-    const double width = static_cast<double>(p.width), d = static_cast<double>(p.d);
+    const auto width = static_cast<double>(p.width), d = static_cast<double>(p.d);
     const double parameters = d * width + static_cast<double>(p.depth - 1) * width * width + width;
-    return steps * (6 * parameters * b + 6 * parameters) + curve * n * 2 * parameters +
-           30 * d * n;
+    return steps * (6 * parameters * b + 6 * parameters) + curve * n * 2 * parameters + 30 * d * n;
   }
 
   // Calibration: cost() summed over jobs/examples/support.ini (6.6e11 FLOPs) over its CPU time
@@ -255,8 +256,15 @@ class Support final : public Experiment {
        100000,
        {},
        false},
-      {"width", ParamType::integer, "15", "units", "H: units per hidden layer (mlp)", 1, 100000,
-       {}, false},
+      {"width",
+       ParamType::integer,
+       "15",
+       "units",
+       "H: units per hidden layer (mlp)",
+       1,
+       100000,
+       {},
+       false},
       {"depth", ParamType::integer, "3", "layers", "hidden layers (mlp)", 1, 64, {}, false},
       {"activation",
        ParamType::choice,

@@ -83,8 +83,7 @@ ToyData make_toy_data(const Problem& p, const Replica& replica) {
   const std::size_t n = sz(p.n_train);
   data.x.resize(n);
   for (int attempt = 0;; ++attempt) {
-    NNSWEEP_CHECK(attempt < 10000, "internal: the toy's data never had |mean x| >= ",
-                  toy_min_mean);
+    NNSWEEP_CHECK(attempt < 10000, "internal: the toy's data never had |mean x| >= ", toy_min_mean);
     for (double& x : data.x) x = normal();
     double square = 0;
     for (const double x : data.x) square += x * x;
@@ -235,8 +234,8 @@ template <typename T>
 std::vector<TaskResult> train_mlp(const Problem& p, const std::vector<Replica>& replicas,
                                   const RunOptions& options, const Observer& observer,
                                   nn::RunStats* stats) {
-  constexpr int L = nn::default_lanes<T>;
-  constexpr std::size_t lanes = L;
+  constexpr int pack_lanes = nn::default_lanes<T>;
+  constexpr auto lanes = static_cast<std::size_t>(pack_lanes);
   const std::int64_t n = p.n_train, points = p.points(), d = p.d, width = p.width;
   nn::Plan plan;
   plan.train = train_spec(p);
@@ -272,8 +271,9 @@ std::vector<TaskResult> train_mlp(const Problem& p, const std::vector<Replica>& 
   std::vector<double> theta(layout.size);
   hooks.measure = [&](nn::Evaluation<T>& e) {
     nn::Pack<T>& pack = e.pack();
-    alignas(64) double loss[L];
-    nn::eval::loss_sum<T, L>(nn::LossKind::mse, e.train_outputs(), pack.targets(), points, 1, loss);
+    alignas(64) double loss[pack_lanes];
+    nn::eval::loss_sum<T, pack_lanes>(nn::LossKind::mse, e.train_outputs(), pack.targets(), points,
+                                      1, loss);
     const bool last = e.point() + 1 == n_points;
     for (int lane = 0; lane < e.real(); ++lane) {
       if (!e.live(lane)) continue;
@@ -411,9 +411,8 @@ std::vector<TaskResult> train(const Problem& problem, const std::vector<Replica>
                               const RunOptions& options, const Observer& observer,
                               nn::RunStats* stats) {
   if (problem.model == Model::toy) return train_toy(problem, replicas, options);
-  return problem.single_precision
-             ? train_mlp<float>(problem, replicas, options, observer, stats)
-             : train_mlp<double>(problem, replicas, options, observer, stats);
+  return problem.single_precision ? train_mlp<float>(problem, replicas, options, observer, stats)
+                                  : train_mlp<double>(problem, replicas, options, observer, stats);
 }
 
 }  // namespace nnsweep::experiments::support

@@ -119,7 +119,8 @@ TEST_CASE("spec errors are one line naming key, value and fix", "[config]") {
 }
 
 TEST_CASE("a number takes the words of its choices as text (batch = full)", "[config]") {
-  ParamSpec batch{"batch", ParamType::integer, "8", "samples", "mini-batch", 1, 1e9, {"full"}, false};
+  ParamSpec batch{"batch", ParamType::integer, "8",  "samples", "mini-batch", 1,
+                  1e9,     {"full"},           false};
   CHECK(parse_value(batch, "12") == Value{std::int64_t{12}});
   CHECK(parse_value(batch, " full ") == Value{std::string("full")});
   CHECK_THROWS_WITH(parse_value(batch, "fulll"),

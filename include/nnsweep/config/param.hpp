@@ -34,7 +34,7 @@ struct ParamSpec {
   double max = std::numeric_limits<double>::infinity();   // each element of an integer_list)
   std::vector<std::string> choices;  // the valid words of a choice; of a number: words it also
                                      // takes (e.g. batch = full), resolved by the experiment
-  bool allows_auto = false;  // "auto" is valid: the experiment derives the value
+  bool allows_auto = false;          // "auto" is valid: the experiment derives the value
 };
 
 // The parameters of one experiment, in declaration order, plus the universal `seed` (last).

@@ -98,13 +98,7 @@ FirstLayer first_layer(const double* w1, std::int64_t width, std::int64_t d, std
 double stable_rank(const double* w, std::int64_t rows, std::int64_t cols);
 
 // Metrics recorded at every evaluation point (mlp) and as curves.
-enum Metric : std::size_t {
-  irrelevant_norm,
-  relevant_norm,
-  support_ratio,
-  mse,
-  metric_count
-};
+enum Metric : std::size_t { irrelevant_norm, relevant_norm, support_ratio, mse, metric_count };
 const char* metric_name(Metric metric);
 
 // The columns of a cell. Scalars after the last step: rho, each Metric; toy: toy_gap,

@@ -78,8 +78,7 @@ struct Mlp {
   bool relu;
 
   std::size_t offset(std::int64_t layer) const {
-    return layer == 0 ? 0
-                      : static_cast<std::size_t>(width * d + (layer - 1) * width * width);
+    return layer == 0 ? 0 : static_cast<std::size_t>(width * d + (layer - 1) * width * width);
   }
   std::int64_t fan_in(std::int64_t layer) const { return layer == 0 ? d : width; }
   std::int64_t rows(std::int64_t layer) const { return layer == depth ? 1 : width; }
@@ -209,8 +208,11 @@ TEST_CASE("first-layer metrics and stable rank on hand-made weights", "[support]
 TEST_CASE("data: duplicated points with labels f ± ε, irrelevant inputs centred, three targets",
           "[support]") {
   for (const char* target : {"linear", "sine", "staircase"}) {
-    const config::ParamSet p = params({{"n_train", "50"}, {"d", "6"}, {"relevant", "3"},
-                                       {"target", target}, {"label_noise", "0.01"}});
+    const config::ParamSet p = params({{"n_train", "50"},
+                                       {"d", "6"},
+                                       {"relevant", "3"},
+                                       {"target", target},
+                                       {"label_noise", "0.01"}});
     const sp::Problem problem = sp::problem_of(p);
     const sp::Data data = sp::make_data(problem, seeds(p, 3, 1).front());
     REQUIRE(data.x.size() == 300);
@@ -243,10 +245,18 @@ TEST_CASE("mlp steps equal a plain scalar SGD: reshuffle, last partial batch, cl
     for (const char* clip : {"0", "0.5"})
       for (const char* wd : {"0", "0.1"}) {
         INFO(activation << " clip " << clip << " wd " << wd);
-        const config::ParamSet p =
-            params({{"n_train", "5"}, {"d", "4"}, {"relevant", "2"}, {"width", "3"},
-                    {"depth", "2"}, {"activation", activation}, {"batch", "4"}, {"steps", "8"},
-                    {"log_points", "100"}, {"lr", "0.05"}, {"clip", clip}, {"wd", wd}});
+        const config::ParamSet p = params({{"n_train", "5"},
+                                           {"d", "4"},
+                                           {"relevant", "2"},
+                                           {"width", "3"},
+                                           {"depth", "2"},
+                                           {"activation", activation},
+                                           {"batch", "4"},
+                                           {"steps", "8"},
+                                           {"log_points", "100"},
+                                           {"lr", "0.05"},
+                                           {"clip", clip},
+                                           {"wd", wd}});
         const sp::Problem problem = sp::problem_of(p);
         const Replica replica = seeds(p, 1, 1).front();
         const auto engine = trajectory(p, replica);
@@ -276,7 +286,8 @@ TEST_CASE("mlp steps equal a plain scalar SGD: reshuffle, last partial batch, cl
             clipped = true;
             for (double& v : g) v *= limit / (std::sqrt(norm2) + 1e-6);
           }
-          for (std::size_t q = 0; q < g.size(); ++q) theta[q] -= 0.05 * (g[q] + std::stod(wd) * theta[q]);
+          for (std::size_t q = 0; q < g.size(); ++q)
+            theta[q] -= 0.05 * (g[q] + std::stod(wd) * theta[q]);
           CHECK(max_relative(engine[static_cast<std::size_t>(t) + 1], theta) < 1e-13);
         }
         if (std::stod(clip) > 0) CHECK(clipped);  // the clipping branch was exercised
@@ -286,15 +297,16 @@ TEST_CASE("mlp steps equal a plain scalar SGD: reshuffle, last partial batch, cl
 TEST_CASE("full-batch GD: batch = full, = N and > N give the same bits, in index order",
           "[support]") {
   const std::vector<std::pair<std::string, std::string>> base = {
-      {"n_train", "20"}, {"steps", "30"}, {"log_points", "5"}, {"width", "5"}, {"d", "4"},
-      {"relevant", "2"}};
+      {"n_train", "20"}, {"steps", "30"}, {"log_points", "5"},
+      {"width", "5"},    {"d", "4"},      {"relevant", "2"}};
   auto with = [&](const char* batch) {
     auto o = base;
     o.emplace_back("batch", batch);
     return params(o);
   };
   CHECK(with("full").integer("batch") == 40);
-  const auto full = run(with("full"), 0, 3), n = run(with("40"), 0, 3), more = run(with("1000"), 0, 3);
+  const auto full = run(with("full"), 0, 3), n = run(with("40"), 0, 3),
+             more = run(with("1000"), 0, 3);
   CHECK(same_bits(full, n));
   CHECK(same_bits(full, more));
   // One GD step against the scalar reference over all N points (index order: no stream needed).
@@ -322,10 +334,16 @@ TEST_CASE("the engine's gradient for this network matches finite differences", "
     INFO(activation);
     // One unclipped GD step from θ0: (θ0 − θ1)/η is the engine's full-batch gradient.
     const double lr = 1e-3;
-    const config::ParamSet p =
-        params({{"n_train", "30"}, {"d", "5"}, {"relevant", "2"}, {"width", "4"}, {"depth", "3"},
-                {"activation", activation}, {"batch", "full"}, {"steps", "1"}, {"clip", "0"},
-                {"lr", "0.001"}});
+    const config::ParamSet p = params({{"n_train", "30"},
+                                       {"d", "5"},
+                                       {"relevant", "2"},
+                                       {"width", "4"},
+                                       {"depth", "3"},
+                                       {"activation", activation},
+                                       {"batch", "full"},
+                                       {"steps", "1"},
+                                       {"clip", "0"},
+                                       {"lr", "0.001"}});
     const sp::Problem problem = sp::problem_of(p);
     const Replica replica = seeds(p, 4, 1).front();
     const auto engine = trajectory(p, replica);
@@ -350,8 +368,8 @@ TEST_CASE("the engine's gradient for this network matches finite differences", "
 
 TEST_CASE("the optimizer variants of a seed share their initial weights and data", "[support]") {
   const std::vector<std::pair<std::string, std::string>> base = {
-      {"n_train", "20"}, {"steps", "3"}, {"log_points", "10"}, {"width", "6"}, {"d", "5"},
-      {"relevant", "2"}};
+      {"n_train", "20"}, {"steps", "3"}, {"log_points", "10"},
+      {"width", "6"},    {"d", "5"},     {"relevant", "2"}};
   const auto start = [&](std::vector<std::pair<std::string, std::string>> extra,
                          std::int64_t seed = 3) {
     auto o = base;
@@ -366,15 +384,16 @@ TEST_CASE("the optimizer variants of a seed share their initial weights and data
   };
   const auto reference = start({});
   const std::vector<std::vector<std::pair<std::string, std::string>>> variants = {
-      {{"batch", "1"}},  {{"batch", "full"}}, {{"batch", "64"}, {"lr", "0.2"}},
-      {{"wd", "0.1"}},   {{"clip", "0"}},     {{"lr", "0.01"}, {"steps", "5"}},
+      {{"batch", "1"}},      {{"batch", "full"}},     {{"batch", "64"}, {"lr", "0.2"}},
+      {{"wd", "0.1"}},       {{"clip", "0"}},         {{"lr", "0.01"}, {"steps", "5"}},
       {{"batch_seed", "7"}}, {{"precision", "float"}}};
   for (const auto& variant : variants) {
     INFO(variant.front().first << " = " << variant.front().second);
     const auto other = start(variant);
     if (variant.front().first == "precision") {  // the same normals, rounded to float
       for (std::size_t q = 0; q < std::get<0>(reference).size(); ++q)
-        CHECK(std::get<0>(other)[q] == static_cast<double>(static_cast<float>(std::get<0>(reference)[q])));
+        CHECK(std::get<0>(other)[q] ==
+              static_cast<double>(static_cast<float>(std::get<0>(reference)[q])));
       continue;
     }
     CHECK(std::get<0>(other) == std::get<0>(reference));  // bitwise: initial θ
@@ -390,7 +409,8 @@ TEST_CASE("the optimizer variants of a seed share their initial weights and data
   CHECK(std::get<0>(width) != std::get<0>(reference));
   CHECK(std::get<0>(width).size() != std::get<0>(reference).size());
   std::vector<double> first(std::get<0>(width).begin(), std::get<0>(width).begin() + 30);
-  CHECK(first != std::vector<double>(std::get<0>(reference).begin(), std::get<0>(reference).begin() + 30));
+  CHECK(first !=
+        std::vector<double>(std::get<0>(reference).begin(), std::get<0>(reference).begin() + 30));
   CHECK(std::get<1>(d) != std::get<1>(reference));
   // Labels follow the target, inputs do not.
   const auto sine = start({{"target", "sine"}});
@@ -400,8 +420,11 @@ TEST_CASE("the optimizer variants of a seed share their initial weights and data
 
 TEST_CASE("run() gives the same bits for every pack size and replica order", "[support]") {
   for (const char* precision : {"double", "float"}) {
-    const config::ParamSet p = params({{"n_train", "40"}, {"steps", "200"}, {"log_points", "8"},
-                                       {"batch", "3"}, {"precision", precision}});
+    const config::ParamSet p = params({{"n_train", "40"},
+                                       {"steps", "200"},
+                                       {"log_points", "8"},
+                                       {"batch", "3"},
+                                       {"precision", precision}});
     const auto reference = run(p, 0, 10, 1);
     for (const std::size_t pack : {2, 3, 8, 16}) CHECK(same_bits(run(p, 0, 10, pack), reference));
     const auto later = run(p, 5, 5);
@@ -429,13 +452,16 @@ TEST_CASE("invalid parameters are config errors that name the fix", "[support]")
   CHECK(params({{"model", "toy"}, {"n_train", "100"}, {"batch", "full"}}).integer("batch") == 100);
 }
 
-TEST_CASE("toy: the exact law D' = D((1 − η wd)² − 4η²c²m²) with clipping and decay",
-          "[support]") {
+TEST_CASE("toy: the exact law D' = D((1 − η wd)² − 4η²c²m²) with clipping and decay", "[support]") {
   for (const auto& [clip, wd] : std::vector<std::pair<const char*, const char*>>{
            {"0", "0"}, {"0.5", "0"}, {"0", "0.3"}, {"2", "0.1"}}) {
     INFO("clip " << clip << " wd " << wd);
-    const config::ParamSet p = params({{"model", "toy"}, {"n_train", "100"}, {"lr", "0.008"},
-                                       {"batch", "10"}, {"clip", clip}, {"wd", wd},
+    const config::ParamSet p = params({{"model", "toy"},
+                                       {"n_train", "100"},
+                                       {"lr", "0.008"},
+                                       {"batch", "10"},
+                                       {"clip", clip},
+                                       {"wd", wd},
                                        {"steps", "3000"}});
     const sp::Problem problem = sp::problem_of(p);
     const Replica replica = seeds(p, 0, 1).front();
@@ -520,13 +546,13 @@ TEST_CASE("EXPERIMENTS.md §3 checks on seeds 0..9 (V-B1 to V-B4, B-small)", "[s
                  r_wd = wd[s].row.number("rho");
     INFO("seed " << s << ": rho GD " << r_gd << ", b1 " << r1 << ", b8 " << r8 << ", b64 " << r64
                  << ", GD+wd " << r_wd);
-    CHECK(r_gd >= 0.75);                             // V-B1
-    CHECK(r1 <= 0.30);                               // V-B2
+    CHECK(r_gd >= 0.75);  // V-B1
+    CHECK(r1 <= 0.30);    // V-B2
     CHECK(r8 <= 0.45);
-    CHECK(r1 < r8);                                  // V-B3
+    CHECK(r1 < r8);  // V-B3
     CHECK(r8 < r64);
     CHECK(r64 < r_gd);
-    CHECK(r_wd <= 0.01);                             // V-B4
+    CHECK(r_wd <= 0.01);  // V-B4
     CHECK(gd[s].row.number("mse") <= 0.1);
     CHECK(wd[s].row.number("mse") <= 0.1);
     for (const auto* sgd : {&b1, &b8, &b64}) {
