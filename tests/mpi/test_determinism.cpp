@@ -75,6 +75,11 @@ const char* const specs[] = {
     "0.01,1\n"
     "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = "
     "double,float\nseed = 0..5\n",
+    "experiment = support\nsweep_seed = 8\n[params]\nn_train = 20\nd = 6\nrelevant = 2\nwidth = "
+    "5\ndepth = 2\nsteps = 60\nlog_points = 7\nbatch = 3,full\nwd = 0,0.1\nprecision = "
+    "double,float\nbatch_seed = 0,1\nseed = 0..4\n",
+    "experiment = support\nsweep_seed = 9\n[params]\nmodel = toy\nn_train = 30\nlr = "
+    "0.01\nclip = 0\nsteps = 200\nbatch = 4,full\nseed = 0..6\n",
 };
 
 }  // namespace

@@ -117,3 +117,13 @@ TEST_CASE("spec errors are one line naming key, value and fix", "[config]") {
                               error_of("experiment = demo\nzip = seed+width\n")})
     CHECK(message.find('\n') == std::string::npos);
 }
+
+TEST_CASE("a number takes the words of its choices as text (batch = full)", "[config]") {
+  ParamSpec batch{"batch", ParamType::integer, "8",  "samples", "mini-batch", 1,
+                  1e9,     {"full"},           false};
+  CHECK(parse_value(batch, "12") == Value{std::int64_t{12}});
+  CHECK(parse_value(batch, " full ") == Value{std::string("full")});
+  CHECK_THROWS_WITH(parse_value(batch, "fulll"),
+                    Catch::Contains("not a whole number") && Catch::Contains(", or full"));
+  CHECK_THROWS_WITH(parse_value(batch, "0"), Catch::Contains("out of range"));
+}
