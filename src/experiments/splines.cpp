@@ -129,8 +129,12 @@ splines::Columns splines::declare(const Problem& problem, grid::ColumnSet& colum
       "global minimum of the training objective from the task's data (paper_D.md §4.3): pn exact "
       "(any width >= N - 2, a lower bound for every width), ses J*_SES (numerical, ~1e-15 "
       "relative), bf the pn value as a lower bound; NaN for depth > 2 or index data");
-  ids.theory_tv = columns.theory("theory_tv", "tv", "1", "V(y)",
-                                 "min TV(f') over interpolants of the data (paper_D.md §4.1), exact");
+  ids.theory_tv = columns.theory("theory_tv", "", "1", "V(y)",
+                                 "min TV(f') over interpolants of the data (paper_D.md §4.1), exact; "
+                                 "the value tv approaches as lambda -> 0");
+  ids.theory_tv_optimum = columns.theory(
+      "theory_tv_optimum", "tv", "1", "V(z*)",
+      "TV(f') of every pn optimum: |D z*|_1 of the optimal fitted values z*, exact (pn only)");
   ids.theory_knots = columns.theory(
       "theory_knots", "knots_effective", "knots", "sparsest knot count of the optimum",
       "fewest knots of a pn optimum (a min-TV interpolant of z*): sum over runs of same-sign "
@@ -203,14 +207,14 @@ class Splines final : public Experiment {
     const Problem p = problem_of(params);
     // FLOPs (paper_D.md §8): per full-batch step forward + backward ≈ 6·N·P + 3·N·(units), the
     // update 12·P (Adam) or 4·P (GD, decay included); per evaluation point a double forward
-    // (2·N·P), knots and clusters (~50·K) and the SVDs of the layers; the theory solver ~1e4·N².
+    // (2·N·P), knots and clusters (~50·K); once the SVDs of the layers; the theory ~1e4·N².
     const double n = static_cast<double>(p.n_points), k = static_cast<double>(p.width),
                  params_count = static_cast<double>(parameter_count(p)),
                  units = k * static_cast<double>(p.depth - 1) + 1;
     const double step = 6 * n * params_count + 3 * n * units + (p.adam ? 12 : 4) * params_count;
     const double points = static_cast<double>(nn::schedule_length(p.steps, p.log_points));
     const double svd = static_cast<double>(p.depth) * 10 * k * k * std::min<double>(k, 32);
-    const double evaluate = points * (2 * n * params_count + 50 * k + svd);
+    const double evaluate = points * (2 * n * params_count + 50 * k) + svd;
     return static_cast<double>(p.steps) * step + evaluate + 1e4 * n * n +
            3 * static_cast<double>(p.grid_points) * params_count;
   }

@@ -412,6 +412,7 @@ Theory theory_of(const Problem& p, const Data& data) {
     th.z.assign(ses.z.data(), ses.z.data() + ses.z.size());
   } else {
     th.objective = pn.objective;
+    if (p.reg_mode == RegMode::pn) th.tv_optimum = pn.slope_changes.lpNorm<1>();
     th.z.assign(pn.z.data(), pn.z.data() + pn.z.size());
   }
   return th;

@@ -67,6 +67,8 @@ TaskResult to_task_result(const Problem& p, const nn::ReplicaRun& run, const Dat
                       : (p.reg_mode == RegMode::bf ? grid::TheoryKind::bound
                                                    : grid::TheoryKind::numerical));
   if (!std::isnan(th.tv)) row.set_theory(ids.theory_tv, th.tv, grid::TheoryKind::exact);
+  if (!std::isnan(th.tv_optimum))
+    row.set_theory(ids.theory_tv_optimum, th.tv_optimum, grid::TheoryKind::exact);
   if (!std::isnan(th.knots)) row.set_theory(ids.theory_knots, th.knots, grid::TheoryKind::exact);
   if (!std::isnan(th.lambda_max))
     row.set_theory(ids.lambda_max, th.lambda_max, grid::TheoryKind::exact);

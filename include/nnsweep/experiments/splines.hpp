@@ -147,6 +147,7 @@ struct Theory {
   double lambda = 0, lambda_max = experiments::nan;
   double objective = experiments::nan;  // J* (pn), J*_SES (ses), J*_PN as a lower bound (bf)
   double tv = experiments::nan;         // V(y)
+  double tv_optimum = experiments::nan; // V(z*) = TV(f') of every pn optimum (pn only)
   double knots = experiments::nan;      // sparsest knot count of the PN optimum z*
   std::vector<double> z;                // z* (pn/bf), the SES minimiser (ses)
 };
@@ -156,8 +157,8 @@ Theory theory_of(const Problem& problem, const Data& data);
 std::vector<std::int64_t> evaluation_steps(const Problem& problem);
 
 // The columns of a cell: every metric after the last step; objective_ratio J/J*, lambda (the λ
-// used), fit_gap max_i|f(x_i) − z*_i|; the theory theory_objective, theory_tv, theory_knots,
-// lambda_max; curves `curve_<m>` over `log_point` for m in curve_metrics and curve_step; per layer
+// used), fit_gap max_i|f(x_i) − z*_i|; the theory theory_objective, theory_tv, theory_tv_optimum,
+// theory_knots, lambda_max; curves `curve_<m>` over `log_point` for m in curve_metrics and curve_step; per layer
 // stable_rank, numerical_rank; data_x, data_y over `point`; function_x, function over
 // `grid_point`; with save_weights `weights` (θ in Layout order).
 inline constexpr std::array<Metric, 5> curve_metrics = {objective, mse, penalty, path_norm,
@@ -165,7 +166,7 @@ inline constexpr std::array<Metric, 5> curve_metrics = {objective, mse, penalty,
 struct Columns {
   std::array<grid::ScalarId, metric_count> metric;
   grid::ScalarId objective_ratio, lambda, fit_gap;
-  grid::TheoryId theory_objective, theory_tv, theory_knots, lambda_max;
+  grid::TheoryId theory_objective, theory_tv, theory_tv_optimum, theory_knots, lambda_max;
   std::array<grid::CurveId, curve_metrics.size()> curve;
   grid::CurveId curve_step, stable_rank, numerical_rank, data_x, data_y, function_x, function;
   grid::CurveId weights;
