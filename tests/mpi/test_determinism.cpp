@@ -75,6 +75,10 @@ const char* const specs[] = {
     "0.01,1\n"
     "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = "
     "double,float\nseed = 0..5\n",
+    "experiment = splines\nsweep_seed = 8\n[params]\nwidth = 6\nsteps = 200\nlog_points = 5\n"
+    "grid_points = 9\nreg_mode = pn,ses,bf\nwd_rel = 0.3\nprecision = double,float\nseed = 0..4\n",
+    "experiment = splines\nsweep_seed = 9\n[params]\nwidth = 5\ndepth = 3\nd = 3\ndata = "
+    "index,grid\nn_points = 10\noptimizer = gd\nsteps = 100\nlog_points = 4\ngrid_points = 5\nseed = 0..5\n",
 };
 
 }  // namespace
