@@ -162,6 +162,12 @@ splines::Columns splines::declare(const Problem& problem, grid::ColumnSet& colum
                                  "where the learned function is evaluated: evenly in [-1.2, 1.2]");
   ids.function = columns.curve("function", grid_points, "1", "learned function f(t u)",
                                "the trained net along the data line (NaN for index data)");
+  const grid::Dimension knot_slots{"knot", static_cast<std::size_t>(problem.width)};
+  ids.knot_location = columns.curve("knot_location", knot_slots, "1", "effective knot location",
+                                    "locations t of the effective knots (cluster centres) along "
+                                    "the line, increasing, NaN-padded (one hidden layer)");
+  ids.knot_jump = columns.curve("knot_jump", knot_slots, "1", "effective knot jump",
+                                "jump of f' at each effective knot (signed cluster sum)");
   ids.weights = columns.weights(parameter_count(problem),
                                 "the parameters: per layer W (row-major) then its bias (hidden "
                                 "layers; the ses output layer), then the skip a (d) and c");

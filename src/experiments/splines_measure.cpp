@@ -268,10 +268,10 @@ Knots knots(const LineNet& net, const std::vector<double>& t, double delta, doub
   }
   if (!t.empty() && clustered > 0)
     for (const Cluster& cl : out.clusters)
-      out.effective += std::fabs(cl.jump) >= tau * clustered && cl.location >= t.front() - delta &&
-                               cl.location <= t.back() + delta
-                           ? 1
-                           : 0;
+      if (std::fabs(cl.jump) >= tau * clustered && cl.location >= t.front() - delta &&
+          cl.location <= t.back() + delta)
+        out.effective_clusters.push_back(cl);
+  out.effective = static_cast<int>(out.effective_clusters.size());
   return out;
 }
 
@@ -379,7 +379,7 @@ void measure(const Problem& p, const Data& data, double lambda, const Net& net, 
   metrics[balance] = largest > 0 ? worst / largest : 0;
   if (!p.on_a_line()) return;
   // Along the data line: knots, TV(f'), V(f), ρ, misplaced mass.
-  const LineNet line = on_line(net, data.u.size() == d ? data.u : std::vector<double>(d, 1.0));
+  const LineNet line = on_line(net, data.u);  // on a line u has d entries
   const double delta = cluster_width(data.t);
   const Knots kn = knots(line, data.t, delta);
   metrics[knots_raw] = kn.active;

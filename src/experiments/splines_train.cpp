@@ -88,6 +88,14 @@ TaskResult to_task_result(const Problem& p, const nn::ReplicaRun& run, const Dat
       for (std::size_t q = 0; q < x.size(); ++q) x[q] = grid_t[i] * data.u[q];
       fn[i] = net(x.data());
     }
+    if (p.shallow()) {
+      const Knots kn = knots(on_line(net, data.u), data.t, cluster_width(data.t));
+      const auto location = row.curve(ids.knot_location), jump = row.curve(ids.knot_jump);
+      for (std::size_t q = 0; q < kn.effective_clusters.size() && q < location.size(); ++q) {
+        location[q] = kn.effective_clusters[q].location;
+        jump[q] = kn.effective_clusters[q].jump;
+      }
+    }
     if (!th.z.empty()) {
       double gap = 0;
       for (std::size_t i = 0; i < th.z.size(); ++i)

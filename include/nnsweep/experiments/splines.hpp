@@ -102,6 +102,7 @@ struct Knots {
   double tv = 0;         // TV(f'): Σ over exactly coincident knots |Σ c_k|
   int active = 0;        // raw count: neurons with |c_k| > 1e-6·Σ|c|
   int effective = 0;     // effective knots
+  std::vector<Cluster> effective_clusters;  // those clusters, by location
 };
 // δ = min(0.01·(t_N − t_1), 0.25·min gap) (§3.4) for sorted data positions t.
 double cluster_width(const std::vector<double>& t);
@@ -160,7 +161,7 @@ std::vector<std::int64_t> evaluation_steps(const Problem& problem);
 // used), fit_gap max_i|f(x_i) − z*_i|; the theory theory_objective, theory_tv, theory_tv_optimum,
 // theory_knots, lambda_max; curves `curve_<m>` over `log_point` for m in curve_metrics and curve_step; per layer
 // stable_rank, numerical_rank; data_x, data_y over `point`; function_x, function over
-// `grid_point`; with save_weights `weights` (θ in Layout order).
+// `grid_point`; knot_location, knot_jump over `knot` (the effective knots); with save_weights `weights` (θ in Layout order).
 inline constexpr std::array<Metric, 5> curve_metrics = {objective, mse, penalty, path_norm,
                                                        knots_effective};
 struct Columns {
@@ -169,6 +170,7 @@ struct Columns {
   grid::TheoryId theory_objective, theory_tv, theory_tv_optimum, theory_knots, lambda_max;
   std::array<grid::CurveId, curve_metrics.size()> curve;
   grid::CurveId curve_step, stable_rank, numerical_rank, data_x, data_y, function_x, function;
+  grid::CurveId knot_location, knot_jump;
   grid::CurveId weights;
 };
 Columns declare(const Problem& problem, grid::ColumnSet& columns);

@@ -465,6 +465,14 @@ TEST_CASE("columns, curves and theory of a run", "[splines]") {
     CHECK(std::isfinite(r.row.number("function", 50)));
     CHECK(r.row.number("stable_rank", 1) == Approx(1).epsilon(1e-12));  // 1 × K output row
     CHECK(std::isnan(r.row.number("alignment")));
+    // The effective knots' locations: as many as knots_effective, increasing, then NaN.
+    int located = 0;
+    for (std::size_t q = 0; q < 100; ++q)
+      if (!std::isnan(r.row.number("knot_location", q))) {
+        ++located;
+        if (q > 0) CHECK(r.row.number("knot_location", q) > r.row.number("knot_location", q - 1));
+      }
+    CHECK(located == r.row.number("knots_effective"));
   }
   // wd_rel: λ = wd_rel·λ_max per task.
   config::ParamSet rel = defaults();
