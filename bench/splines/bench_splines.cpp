@@ -3,8 +3,10 @@
 //   gd    full-batch GD with weight decay, pn mode, K = 256, N = 16 (lr 5e-2, λ 1e-2), 2 points;
 //   adam  the default run: K = 100, N = 8, Adam 1e-3, λ 1e-2, 20000 steps, 30 evaluation points
 //         (every metric at each), end to end: also tasks per CPU second;
-// FLOPs per replica-step from the experiment's cost model (paper_D.md §8):
-// 6·N·P + 3·N·(K + 1) + (12 Adam | 4 GD)·P with P = 3K + 2 parameters; % of the FMA peak.
+// FLOPs per replica-step: the step's arithmetic, 12·N·K (per unit and sample: forward FMA, ReLU,
+// output FMA = 5; backward: the FMA again, ∂v FMA, mask, ∂b add, ∂w FMA = 7) plus the update,
+// (12 Adam | 4 GD)·P with P = 3K + 2 parameters (decay included); % of the FMA peak of that.
+// (The cost model, 6·N·P + …, counts the general backward pass: 1.7x more at these shapes.)
 // And the calibration of nominal_flops: cost() of the defaults / CPU time per task.
 //   bench_splines [--quick]   (lines "RESULT <case> <precision> <rs/s> <GFLOP/s> <% peak>")
 #include <algorithm>
@@ -52,7 +54,7 @@ void run_case(const char* name, const char* precision, config::ParamSet params, 
   }
   const double n = static_cast<double>(p.n_points), k = static_cast<double>(p.width),
                count = static_cast<double>(sp::parameter_count(p));
-  const double per_step = 6 * n * count + 3 * n * (k + 1) + (p.adam ? 12 : 4) * count;
+  const double per_step = 12 * n * k + (p.adam ? 12 : 4) * count;
   std::vector<double> step_rate, task_rate;
   for (int r = 0; r < (quick ? 1 : 3); ++r) {
     nn::RunStats stats;
@@ -64,12 +66,12 @@ void run_case(const char* name, const char* precision, config::ParamSet params, 
   }
   const double peak = std::strcmp(precision, "float") == 0 ? peak_float : peak_double;
   const double rate = median(step_rate), flops = rate * per_step;
-  std::printf("%-5s %-7s K = %3lld, N = %2lld, %s: %.4g replica-steps/s, %.2f GFLOP/s (%.1f%% of "
-              "peak); whole run %.4g tasks/s (cost %.3g FLOPs -> %.3g FLOP/s)\n",
-              name, precision, static_cast<long long>(p.width),
-              static_cast<long long>(p.n_points), p.adam ? "adam" : "gd", rate, flops / 1e9,
-              100 * flops / peak, median(task_rate), e.cost(params),
-              e.cost(params) * median(task_rate));
+  std::printf(
+      "%-5s %-7s K = %3lld, N = %2lld, %s: %.4g replica-steps/s, %.2f GFLOP/s (%.1f%% of "
+      "peak); whole run %.4g tasks/s (cost %.3g FLOPs -> %.3g FLOP/s)\n",
+      name, precision, static_cast<long long>(p.width), static_cast<long long>(p.n_points),
+      p.adam ? "adam" : "gd", rate, flops / 1e9, 100 * flops / peak, median(task_rate),
+      e.cost(params), e.cost(params) * median(task_rate));
   std::printf("RESULT %s %s %.6g %.6g %.4g\n", name, precision, rate, flops / 1e9,
               100 * flops / peak);
   std::printf("RESULT %s_run %s %.6g %.6g 0\n", name, precision, median(task_rate),
@@ -89,8 +91,7 @@ int main(int argc, char** argv) {
   }
   const bench::FmaPeak measured = bench::measure_fma_peak(quick ? 0.05 : 0.2, quick ? 2 : 5);
   std::printf("FMA peak %.0f / %.0f GFLOP/s (double / float; measured now: %.0f / %.0f)\n",
-              peak_double / 1e9, peak_float / 1e9, measured.double_gflops,
-              measured.float_gflops);
+              peak_double / 1e9, peak_float / 1e9, measured.double_gflops, measured.float_gflops);
   config::ParamSet gd = defaults();
   gd.set("width", std::int64_t{256});
   gd.set("n_points", std::int64_t{16});

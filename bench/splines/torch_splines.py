@@ -9,7 +9,7 @@ g += λ·mask·θ, then GD θ −= lr·g or Adam exactly as torch.optim.Adam (bi
 eps outside the square root). Two formulations of the (R, K, N) products: "broadcast"
 (elementwise products and sums) and "bmm" (torch.bmm for the output and v-gradient); the
 better one and the best replica count R count. FLOPs per replica-step are bench_splines's
-(cost model): 6·N·P + 3·N·(K + 1) + (12 | 4)·P, P = 3K + 2.
+(the step's arithmetic): 12·N·K + (12 Adam | 4 GD)·P, P = 3K + 2.
 Prints one line per configuration and
   RESULT <case> <precision> <replica_steps_per_s> <gflops> <percent_of_peak>
 Run with Debian's python: /usr/bin/python3 bench/splines/torch_splines.py [--quick]
@@ -95,7 +95,7 @@ def main():
     cases = [("gd", 256, 16, False, 5e-2), ("adam", 100, 8, True, 1e-3)]
     for name, K, N, adam, lr in cases:
         P = 3 * K + 2
-        flops = 6 * N * P + 3 * N * (K + 1) + (12 if adam else 4) * P
+        flops = 12 * N * K + (12 if adam else 4) * P
         for precision, dtype in DTYPES.items():
             best = (0.0, None)
             for R in ((64, 256) if args.quick else (16, 64, 256, 1024)):

@@ -42,7 +42,7 @@ std::size_t parameter_count(const Problem& p) {
     count += static_cast<std::size_t>(p.width * fan_in + p.width);
     fan_in = p.width;
   }
-  count += static_cast<std::size_t>(fan_in);                                       // output row
+  count += static_cast<std::size_t>(fan_in);                                    // output row
   count += p.reg_mode == RegMode::ses ? 1 : static_cast<std::size_t>(p.d + 1);  // c, or a and c
   return count;
 }
@@ -108,17 +108,19 @@ constexpr ColumnText texts[metric_count] = {
 }  // namespace
 
 splines::Columns splines::declare(const Problem& problem, grid::ColumnSet& columns) {
-  const grid::Dimension points{
-      "log_point", static_cast<std::size_t>(nn::schedule_length(problem.steps, problem.log_points))};
+  const grid::Dimension points{"log_point", static_cast<std::size_t>(nn::schedule_length(
+                                                problem.steps, problem.log_points))};
   const grid::Dimension layers{"layer", static_cast<std::size_t>(problem.depth)};
   const grid::Dimension data_points{"point", static_cast<std::size_t>(problem.n_points)};
   const grid::Dimension grid_points{"grid_point", static_cast<std::size_t>(problem.grid_points)};
   Columns ids;
   for (std::size_t q = 0; q < metric_count; ++q)
-    ids.metric[q] = columns.metric(metric_name(static_cast<Metric>(q)), texts[q].units,
-                                   texts[q].long_name, cat(texts[q].description, ", after the last step"));
-  ids.objective_ratio = columns.metric("objective_ratio", "1", "J / J*",
-                                       "objective over theory_objective (NaN where J* is NaN or 0)");
+    ids.metric[q] =
+        columns.metric(metric_name(static_cast<Metric>(q)), texts[q].units, texts[q].long_name,
+                       cat(texts[q].description, ", after the last step"));
+  ids.objective_ratio =
+      columns.metric("objective_ratio", "1", "J / J*",
+                     "objective over theory_objective (NaN where J* is NaN or 0)");
   ids.lambda = columns.metric("lambda", "1", "lambda",
                               "the weight-decay strength of the task: wd, or wd_rel * lambda_max");
   ids.fit_gap = columns.metric(
@@ -129,9 +131,10 @@ splines::Columns splines::declare(const Problem& problem, grid::ColumnSet& colum
       "global minimum of the training objective from the task's data (paper_D.md §4.3): pn exact "
       "(any width >= N - 2, a lower bound for every width), ses J*_SES (numerical, ~1e-15 "
       "relative), bf the pn value as a lower bound; NaN for depth > 2 or index data");
-  ids.theory_tv = columns.theory("theory_tv", "", "1", "V(y)",
-                                 "min TV(f') over interpolants of the data (paper_D.md §4.1), exact; "
-                                 "the value tv approaches as lambda -> 0");
+  ids.theory_tv =
+      columns.theory("theory_tv", "", "1", "V(y)",
+                     "min TV(f') over interpolants of the data (paper_D.md §4.1), exact; "
+                     "the value tv approaches as lambda -> 0");
   ids.theory_tv_optimum = columns.theory(
       "theory_tv_optimum", "tv", "1", "V(z*)",
       "TV(f') of every pn optimum: |D z*|_1 of the optimal fitted values z*, exact (pn only)");
@@ -139,9 +142,9 @@ splines::Columns splines::declare(const Problem& problem, grid::ColumnSet& colum
       "theory_knots", "knots_effective", "knots", "sparsest knot count of the optimum",
       "fewest knots of a pn optimum (a min-TV interpolant of z*): sum over runs of same-sign "
       "slope changes of ceil(run/2), exact");
-  ids.lambda_max = columns.theory(
-      "lambda_max", "", "1", "lambda_max",
-      "smallest lambda at which the pn optimum is the least-squares line, (2/N)|(DD^T)^-1 D y|_inf");
+  ids.lambda_max = columns.theory("lambda_max", "", "1", "lambda_max",
+                                  "smallest lambda at which the pn optimum is the least-squares "
+                                  "line, (2/N)|(DD^T)^-1 D y|_inf");
   for (std::size_t q = 0; q < curve_metrics.size(); ++q) {
     const Metric m = curve_metrics[q];
     ids.curve[q] = columns.curve(cat("curve_", metric_name(m)), points, texts[m].units,
@@ -151,9 +154,9 @@ splines::Columns splines::declare(const Problem& problem, grid::ColumnSet& colum
                                  "the evaluation steps of the curves: 0, then log-spaced to steps");
   ids.stable_rank = columns.curve("stable_rank", layers, "1", "stable rank",
                                   "|W_l|_F^2 / |W_l|_2^2 of each weight matrix, input layer first");
-  ids.numerical_rank =
-      columns.curve("numerical_rank", layers, "1", "numerical rank",
-                    "number of singular values of W_l above 1e-2 of the largest, input layer first");
+  ids.numerical_rank = columns.curve(
+      "numerical_rank", layers, "1", "numerical rank",
+      "number of singular values of W_l above 1e-2 of the largest, input layer first");
   ids.data_x = columns.curve("data_x", data_points, "1", "data position t_i",
                              "the training inputs' coordinate along the line (x_i = t_i u), "
                              "sorted; u_1 . x_i for index data");
@@ -202,11 +205,12 @@ class Splines final : public Experiment {
       throw config_error(cat("data = index with d = ", d,
                              ": the index target |u_1 . x| + (u_2 . x)^2/2 needs d >= 2"));
     if (data == "index" && rel_given && params.real("wd_rel") > 0)
-      throw config_error("wd_rel with data = index: lambda_max is defined for data on a line "
-                         "(grid, linear) — give wd instead");
+      throw config_error(
+          "wd_rel with data = index: lambda_max is defined for data on a line "
+          "(grid, linear) — give wd instead");
     if (data != "index" && params.integer("n_points") < 2)
-      throw config_error(cat("n_points = ", params.integer("n_points"),
-                             ": a spline fit needs at least 2 points"));
+      throw config_error(
+          cat("n_points = ", params.integer("n_points"), ": a spline fit needs at least 2 points"));
   }
 
   double cost(const config::ParamSet& params) const override {
@@ -257,51 +261,145 @@ class Splines final : public Experiment {
 
  private:
   config::Schema schema_{{
-      {"width", ParamType::integer, "100", "units", "K: hidden units per hidden layer", 1, 100000,
-       {}, false},
-      {"depth", ParamType::integer, "2", "layers",
-       "layers of weights (2: one hidden layer, the 1-D theory; more: a deep MLP)", 2, 64, {},
+      {"width",
+       ParamType::integer,
+       "100",
+       "units",
+       "K: hidden units per hidden layer",
+       1,
+       100000,
+       {},
        false},
-      {"d", ParamType::integer, "1", "1",
-       "input dimension (grid and linear data lie on a line x = t u in R^d)", 1, 100000, {},
+      {"depth",
+       ParamType::integer,
+       "2",
+       "layers",
+       "layers of weights (2: one hidden layer, the 1-D theory; more: a deep MLP)",
+       2,
+       64,
+       {},
        false},
-      {"n_points", ParamType::integer, "8", "samples", "N: training points (full batch)", 1,
-       1000000, {}, false},
-      {"wd", ParamType::real, "auto", "1",
-       "lambda: weight-decay strength, J = mse + lambda W (auto: 1e-2 unless wd_rel is given)", 0,
-       1e6, {}, true},
-      {"wd_rel", ParamType::real, "auto", "1",
-       "lambda / lambda_max of each task's data (replaces wd; auto or 0: lambda = wd)", 0, 1e6, {},
+      {"d",
+       ParamType::integer,
+       "1",
+       "1",
+       "input dimension (grid and linear data lie on a line x = t u in R^d)",
+       1,
+       100000,
+       {},
+       false},
+      {"n_points",
+       ParamType::integer,
+       "8",
+       "samples",
+       "N: training points (full batch)",
+       1,
+       1000000,
+       {},
+       false},
+      {"wd",
+       ParamType::real,
+       "auto",
+       "1",
+       "lambda: weight-decay strength, J = mse + lambda W (auto: 1e-2 unless wd_rel is given)",
+       0,
+       1e6,
+       {},
        true},
-      {"reg_mode", ParamType::choice, "pn", "",
+      {"wd_rel",
+       ParamType::real,
+       "auto",
+       "1",
+       "lambda / lambda_max of each task's data (replaces wd; auto or 0: lambda = wd)",
+       0,
+       1e6,
+       {},
+       true},
+      {"reg_mode",
+       ParamType::choice,
+       "pn",
+       "",
        "pn: skip a x + c and biases free (Parhi-Nowak); ses: no skip, output bias free "
        "(Savarese et al.; a plain MLP); bf: pn with the hidden biases decayed too "
        "(Boursier-Flammarion)",
-       -inf, inf, {"pn", "ses", "bf"}, false},
-      {"optimizer", ParamType::choice, "adam", "",
-       "full-batch adam (beta 0.9, 0.999, eps 1e-8) or gd; L2 weight decay in the gradient", -inf,
-       inf, {"adam", "gd"}, false},
-      {"lr", ParamType::real, "auto", "1",
-       "learning rate (auto: 1e-3 for adam, 5e-2 for gd; gd needs lr * steps >~ 2.5 / lambda)", 0,
-       1e6, {}, true},
-      {"steps", ParamType::integer, "20000", "steps", "optimizer steps (full batch)", 1, 1e9, {},
+       -inf,
+       inf,
+       {"pn", "ses", "bf"},
        false},
-      {"data", ParamType::choice, "grid", "",
+      {"optimizer",
+       ParamType::choice,
+       "adam",
+       "",
+       "full-batch adam (beta 0.9, 0.999, eps 1e-8) or gd; L2 weight decay in the gradient",
+       -inf,
+       inf,
+       {"adam", "gd"},
+       false},
+      {"lr",
+       ParamType::real,
+       "auto",
+       "1",
+       "learning rate (auto: 1e-3 for adam, 5e-2 for gd; gd needs lr * steps >~ 2.5 / lambda)",
+       0,
+       1e6,
+       {},
+       true},
+      {"steps",
+       ParamType::integer,
+       "20000",
+       "steps",
+       "optimizer steps (full batch)",
+       1,
+       1e9,
+       {},
+       false},
+      {"data",
+       ParamType::choice,
+       "grid",
+       "",
        "grid: jittered points, y ~ U(-1,1); linear: y = 2x + 0.1 U(-1,1); index: x ~ N(0, I_d), "
        "y = |u_1 . x| + (u_2 . x)^2 / 2",
-       -inf, inf, {"grid", "linear", "index"}, false},
-      {"init_scale", ParamType::real, "1", "1",
+       -inf,
+       inf,
+       {"grid", "linear", "index"},
+       false},
+      {"init_scale",
+       ParamType::real,
+       "1",
+       "1",
        "multiplies the PyTorch default initialisation U(+-1/sqrt(fan_in)) of weights and hidden "
        "biases (skip and output bias start at 0)",
-       0, 1e6, {}, false},
-      {"log_points", ParamType::integer, "30", "points",
-       "curve length: evaluation steps log-spaced in [0, steps]", 2, 100000, {}, false},
-      {"grid_points", ParamType::integer, "101", "points",
-       "length of the `function` curve: the learned function on [-1.2, 1.2]", 2, 100000, {},
+       0,
+       1e6,
+       {},
        false},
-      {"precision", ParamType::choice, "double", "",
-       "floating-point type of the training (metrics and theory in double)", -inf, inf,
-       {"double", "float"}, false},
+      {"log_points",
+       ParamType::integer,
+       "30",
+       "points",
+       "curve length: evaluation steps log-spaced in [0, steps]",
+       2,
+       100000,
+       {},
+       false},
+      {"grid_points",
+       ParamType::integer,
+       "101",
+       "points",
+       "length of the `function` curve: the learned function on [-1.2, 1.2]",
+       2,
+       100000,
+       {},
+       false},
+      {"precision",
+       ParamType::choice,
+       "double",
+       "",
+       "floating-point type of the training (metrics and theory in double)",
+       -inf,
+       inf,
+       {"double", "float"},
+       false},
   }};
 };
 

@@ -42,10 +42,9 @@ Eigen::VectorXd singular_values(const std::vector<double>& m, std::int64_t rows,
 }  // namespace
 
 const char* metric_name(Metric metric) {
-  static const char* const names[] = {"objective",     "mse",     "penalty",  "path_norm",
-                                      "knots",         "knots_effective",     "tv",
-                                      "tv_fit",        "rho",     "penalty_ratio",
-                                      "misplaced",     "balance", "alignment"};
+  static const char* const names[] = {
+      "objective", "mse", "penalty",       "path_norm", "knots",   "knots_effective", "tv",
+      "tv_fit",    "rho", "penalty_ratio", "misplaced", "balance", "alignment"};
   return metric < metric_count ? names[metric] : "?";
 }
 
@@ -113,7 +112,8 @@ Data make_data(const Problem& p, const Replica& replica) {
       unit(data.u.data());
     }
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < d; ++j) data.x[i * d + j] = round_to(data.t[i] * data.u[j], single);
+      for (std::size_t j = 0; j < d; ++j)
+        data.x[i * d + j] = round_to(data.t[i] * data.u[j], single);
     if (d == 1) data.t = data.x;  // what the network sees
     return data;
   }
@@ -173,15 +173,21 @@ Net unpack(const Problem& p, const std::vector<double>& theta) {
     const auto first = theta.begin() + static_cast<std::ptrdiff_t>(g.offset);
     const std::vector<double> values(first, first + static_cast<std::ptrdiff_t>(g.count));
     switch (g.kind) {
-      case nn::ParamGroup::Kind::weights: net.w[sz(g.layer)] = values; break;
+      case nn::ParamGroup::Kind::weights:
+        net.w[sz(g.layer)] = values;
+        break;
       case nn::ParamGroup::Kind::bias:
         if (g.layer + 1 == p.depth)
           net.c = values[0];
         else
           net.b[sz(g.layer)] = values;
         break;
-      case nn::ParamGroup::Kind::skip_weights: net.a = values; break;
-      case nn::ParamGroup::Kind::skip_bias: net.c = values[0]; break;
+      case nn::ParamGroup::Kind::skip_weights:
+        net.a = values;
+        break;
+      case nn::ParamGroup::Kind::skip_bias:
+        net.c = values[0];
+        break;
     }
   }
   return net;
@@ -318,8 +324,7 @@ double stable_rank(const std::vector<double>& m, std::int64_t rows, std::int64_t
   return s.squaredNorm() / (s[0] * s[0]);
 }
 
-int numerical_rank(const std::vector<double>& m, std::int64_t rows, std::int64_t cols,
-                   double tau) {
+int numerical_rank(const std::vector<double>& m, std::int64_t rows, std::int64_t cols, double tau) {
   const Eigen::VectorXd s = singular_values(m, rows, cols);
   int rank = 0;
   for (Eigen::Index i = 0; i < s.size(); ++i) rank += s[i] > tau * s[0] ? 1 : 0;

@@ -54,18 +54,18 @@ TaskResult to_task_result(const Problem& p, const nn::ReplicaRun& run, const Dat
   const std::size_t points = run.points.size();
   for (std::size_t q = 0; q < metric_count; ++q) row.set(ids.metric[q], run.final[q]);
   for (std::size_t c = 0; c < curve_metrics.size(); ++c)
-    std::copy_n(run.curves.begin() + static_cast<std::ptrdiff_t>(curve_metrics[c] * points),
-                points, row.curve(ids.curve[c]).begin());
+    std::copy_n(run.curves.begin() + static_cast<std::ptrdiff_t>(curve_metrics[c] * points), points,
+                row.curve(ids.curve[c]).begin());
   const auto steps = row.curve(ids.curve_step);
   for (std::size_t i = 0; i < points; ++i) steps[i] = static_cast<double>(run.points[i]);
   row.set(ids.lambda, th.lambda);
   // Theory of the task's data.
   const bool pn = p.reg_mode == RegMode::pn;
   if (!std::isnan(th.objective))
-    row.set_theory(ids.theory_objective, th.objective,
-                   pn ? grid::TheoryKind::exact
-                      : (p.reg_mode == RegMode::bf ? grid::TheoryKind::bound
-                                                   : grid::TheoryKind::numerical));
+    row.set_theory(
+        ids.theory_objective, th.objective,
+        pn ? grid::TheoryKind::exact
+           : (p.reg_mode == RegMode::bf ? grid::TheoryKind::bound : grid::TheoryKind::numerical));
   if (!std::isnan(th.tv)) row.set_theory(ids.theory_tv, th.tv, grid::TheoryKind::exact);
   if (!std::isnan(th.tv_optimum))
     row.set_theory(ids.theory_tv_optimum, th.tv_optimum, grid::TheoryKind::exact);
@@ -175,8 +175,8 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
         lane_theta[q] = static_cast<double>(pack.parameter(q, lane));
       measure(p, data[r], theory[r].lambda, unpack(p, lane_theta), metrics);
       if (!std::isfinite(metrics[objective])) {
-        e.diverge(lane, cat("the objective became ", metrics[objective], " by step ",
-                            e.position()));
+        e.diverge(lane,
+                  cat("the objective became ", metrics[objective], " by step ", e.position()));
         continue;
       }
       for (std::size_t q = 0; q < metric_count; ++q) e.metric(q)[lane] = metrics[q];

@@ -299,8 +299,7 @@ void Pack<T, L>::step_shallow() {
   const V zero = V::zero();
   for (std::size_t s = 0; s < n; ++s) zero.store(f + s * L);
   for (int k = 0; k < k_count; ++k) {
-    const V wk = V::load(w + sz(k) * L), bk = V::load(b + sz(k) * L),
-            vk = V::load(v + sz(k) * L);
+    const V wk = V::load(w + sz(k) * L), bk = V::load(b + sz(k) * L), vk = V::load(v + sz(k) * L);
     for (std::size_t s = 0; s < n; ++s) {
       const V z = fma(wk, V::load(x_.data() + s * L), bk);
       fma(vk, select_less(zero, z, z, zero), V::load(f + s * L)).store(f + s * L);
@@ -325,8 +324,7 @@ void Pack<T, L>::step_shallow() {
     gc = gc + r;
   }
   for (int k = 0; k < k_count; ++k) {
-    const V wk = V::load(w + sz(k) * L), bk = V::load(b + sz(k) * L),
-            vk = V::load(v + sz(k) * L);
+    const V wk = V::load(w + sz(k) * L), bk = V::load(b + sz(k) * L), vk = V::load(v + sz(k) * L);
     V gv = zero, gb = zero, gw = zero;
     for (std::size_t s = 0; s < n; ++s) {
       const V x = V::load(x_.data() + s * L), r = V::load(f + s * L);

@@ -78,7 +78,8 @@ const char* const specs[] = {
     "experiment = splines\nsweep_seed = 8\n[params]\nwidth = 6\nsteps = 200\nlog_points = 5\n"
     "grid_points = 9\nreg_mode = pn,ses,bf\nwd_rel = 0.3\nprecision = double,float\nseed = 0..4\n",
     "experiment = splines\nsweep_seed = 9\n[params]\nwidth = 5\ndepth = 3\nd = 3\ndata = "
-    "index,grid\nn_points = 10\noptimizer = gd\nsteps = 100\nlog_points = 4\ngrid_points = 5\nseed = 0..5\n",
+    "index,grid\nn_points = 10\noptimizer = gd\nsteps = 100\nlog_points = 4\ngrid_points = 5\nseed "
+    "= 0..5\n",
 };
 
 }  // namespace

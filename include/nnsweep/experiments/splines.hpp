@@ -40,10 +40,10 @@ enum class DataKind { grid, linear, index };
 // One task's parameters (resolved).
 struct Problem {
   std::int64_t n_points = 8, width = 100, depth = 2, d = 1;
-  double wd = 1e-2;      // λ when wd_rel = 0
-  double wd_rel = 0;     // > 0: λ = wd_rel·λ_max of the task's data
+  double wd = 1e-2;   // λ when wd_rel = 0
+  double wd_rel = 0;  // > 0: λ = wd_rel·λ_max of the task's data
   RegMode reg_mode = RegMode::pn;
-  bool adam = true;      // else full-batch gradient descent
+  bool adam = true;  // else full-batch gradient descent
   double lr = 1e-3;
   std::int64_t steps = 20000;
   bool single_precision = false;
@@ -99,9 +99,9 @@ struct Cluster {
 struct Knots {
   std::vector<double> positions, jumps;  // per neuron with a knot, sorted by position
   std::vector<Cluster> clusters;
-  double tv = 0;         // TV(f'): Σ over exactly coincident knots |Σ c_k|
-  int active = 0;        // raw count: neurons with |c_k| > 1e-6·Σ|c|
-  int effective = 0;     // effective knots
+  double tv = 0;                            // TV(f'): Σ over exactly coincident knots |Σ c_k|
+  int active = 0;                           // raw count: neurons with |c_k| > 1e-6·Σ|c|
+  int effective = 0;                        // effective knots
   std::vector<Cluster> effective_clusters;  // those clusters, by location
 };
 // δ = min(0.01·(t_N − t_1), 0.25·min gap) (§3.4) for sorted data positions t.
@@ -122,19 +122,19 @@ int numerical_rank(const std::vector<double>& m, std::int64_t rows, std::int64_t
 
 // The metrics at every evaluation point (the curves) and after the last step.
 enum Metric : std::size_t {
-  objective,       // J = mse + λ·penalty
-  mse,             // (1/N)Σ(f(x_i) − y_i)²
-  penalty,         // W: ½Σ‖W_ℓ‖²_F (+ ½Σ‖b_ℓ‖² in bf)
-  path_norm,       // P = Σ_k|v_k|‖w_k‖ (one hidden layer)
-  knots_raw,       // `knots`
+  objective,  // J = mse + λ·penalty
+  mse,        // (1/N)Σ(f(x_i) − y_i)²
+  penalty,    // W: ½Σ‖W_ℓ‖²_F (+ ½Σ‖b_ℓ‖² in bf)
+  path_norm,  // P = Σ_k|v_k|‖w_k‖ (one hidden layer)
+  knots_raw,  // `knots`
   knots_effective,
   tv,              // TV(f') along the line
   tv_fit,          // V(f) of the net's fitted values
   rho,             // P/V(f)
   penalty_ratio,   // W/P
   misplaced_mass,  // `misplaced`
-  balance,         // max_k|v_k² − ‖w_k‖² (− b_k²)| / max_k(v_k² + ‖w_k‖² (+ b_k²))
-  alignment,       // first layer with the planted directions: ‖W₁U‖²_F/‖W₁‖²_F (d > 1)
+  balance,    // max_k|v_k² − ‖w_k‖² (− b_k²)| / max_k(v_k² + ‖w_k‖² (+ b_k²))
+  alignment,  // first layer with the planted directions: ‖W₁U‖²_F/‖W₁‖²_F (d > 1)
   metric_count
 };
 const char* metric_name(Metric metric);
@@ -146,11 +146,11 @@ void measure(const Problem& problem, const Data& data, double lambda, const Net&
 // The exact theory of one task's data (paper_D.md §4; NaN where it does not apply).
 struct Theory {
   double lambda = 0, lambda_max = experiments::nan;
-  double objective = experiments::nan;  // J* (pn), J*_SES (ses), J*_PN as a lower bound (bf)
-  double tv = experiments::nan;         // V(y)
-  double tv_optimum = experiments::nan; // V(z*) = TV(f') of every pn optimum (pn only)
-  double knots = experiments::nan;      // sparsest knot count of the PN optimum z*
-  std::vector<double> z;                // z* (pn/bf), the SES minimiser (ses)
+  double objective = experiments::nan;   // J* (pn), J*_SES (ses), J*_PN as a lower bound (bf)
+  double tv = experiments::nan;          // V(y)
+  double tv_optimum = experiments::nan;  // V(z*) = TV(f') of every pn optimum (pn only)
+  double knots = experiments::nan;       // sparsest knot count of the PN optimum z*
+  std::vector<double> z;                 // z* (pn/bf), the SES minimiser (ses)
 };
 Theory theory_of(const Problem& problem, const Data& data);
 
@@ -159,11 +159,12 @@ std::vector<std::int64_t> evaluation_steps(const Problem& problem);
 
 // The columns of a cell: every metric after the last step; objective_ratio J/J*, lambda (the λ
 // used), fit_gap max_i|f(x_i) − z*_i|; the theory theory_objective, theory_tv, theory_tv_optimum,
-// theory_knots, lambda_max; curves `curve_<m>` over `log_point` for m in curve_metrics and curve_step; per layer
-// stable_rank, numerical_rank; data_x, data_y over `point`; function_x, function over
-// `grid_point`; knot_location, knot_jump over `knot` (the effective knots); with save_weights `weights` (θ in Layout order).
+// theory_knots, lambda_max; curves `curve_<m>` over `log_point` for m in curve_metrics and
+// curve_step; per layer stable_rank, numerical_rank; data_x, data_y over `point`; function_x,
+// function over `grid_point`; knot_location, knot_jump over `knot` (the effective knots); with
+// save_weights `weights` (θ in Layout order).
 inline constexpr std::array<Metric, 5> curve_metrics = {objective, mse, penalty, path_norm,
-                                                       knots_effective};
+                                                        knots_effective};
 struct Columns {
   std::array<grid::ScalarId, metric_count> metric;
   grid::ScalarId objective_ratio, lambda, fit_gap;

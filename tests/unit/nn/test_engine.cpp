@@ -572,8 +572,10 @@ TEST_CASE("training in steps gives the same bits however the steps are split", "
   }
 }
 
-TEST_CASE("the fused full-batch step of one-input shallow ReLU nets is the general step to "
-          "rounding", "[nn][pack]") {
+TEST_CASE(
+    "the fused full-batch step of one-input shallow ReLU nets is the general step to "
+    "rounding",
+    "[nn][pack]") {
   // splines' networks: 1 → K → 1 with biases, skip a x + c or an output bias, MSE, full batch,
   // SGD with weight decay and Adam (the optimizer path: the fused kernel computes the gradient).
   const auto check = [](auto tag) {

@@ -317,7 +317,8 @@ TEST_CASE("the metrics' forward pass is the engine's (unpack and the Layout agre
         nn::NetworkSpec ns;
         ns.input = 3;
         const bool ses = std::string(mode) == "ses";
-        for (std::int64_t l = 0; l + 1 < depth; ++l) ns.layers.push_back({5, true, true, true, false});
+        for (std::int64_t l = 0; l + 1 < depth; ++l)
+          ns.layers.push_back({5, true, true, true, false});
         ns.layers.push_back({1, ses, true, true, false});
         ns.activation = nn::Activation{nn::ActivationKind::relu, 0};
         ns.skip = !ses;
@@ -480,8 +481,7 @@ TEST_CASE("columns, curves and theory of a run", "[splines]") {
   rel.set("steps", std::int64_t{10});
   e.resolve(rel);
   const auto rr = e.run({rel, {}}, replicas(rel, 0, 2), {});
-  for (const TaskResult& r : rr)
-    CHECK(r.row.number("lambda") == 0.5 * r.row.number("lambda_max"));
+  for (const TaskResult& r : rr) CHECK(r.row.number("lambda") == 0.5 * r.row.number("lambda_max"));
 }
 
 TEST_CASE("parameters: defaults, constraints and cost", "[splines]") {

@@ -168,8 +168,8 @@ TEST_CASE("VC7: weight decay collapses the rank of deep hidden layers", "[spline
     }
     passed /= static_cast<double>(n);
     WARN("VC7 lambda = " << lambda << " on " << n << " seeds: stable rank "
-                         << (lambda > 0 ? "<= 1.2" : ">= 2") << " on both hidden 32x32: "
-                         << passed << "; mean first-layer alignment " << alignment);
+                         << (lambda > 0 ? "<= 1.2" : ">= 2") << " on both hidden 32x32: " << passed
+                         << "; mean first-layer alignment " << alignment);
     CHECK(passed >= required(0.90));
   }
 }
