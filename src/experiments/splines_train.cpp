@@ -19,29 +19,6 @@ std::size_t sz(std::int64_t x) {
   return static_cast<std::size_t>(x);
 }
 
-// Coupled weight decay with a strength per lane, g ← g + λ_lane·θ on the decayed groups (one FMA,
-// as nn::add_weight_decay), then the inner optimizer (whose own decay is 0).
-template <typename T, int L>
-class LaneDecay final : public nn::Optimizer<T, L> {
- public:
-  explicit LaneDecay(std::unique_ptr<nn::Optimizer<T, L>> inner) : inner_(std::move(inner)) {}
-  void set_lambda(int lane, double lambda) { lambda_[lane] = static_cast<T>(lambda); }
-  void update(const nn::Layout& layout, T* theta, T* g) override {
-    using V = nn::Vec<T, L>;
-    const V lambda = V::load(lambda_);
-    for (const nn::ParamGroup& group : layout.groups) {
-      if (!group.trainable || !group.decay) continue;
-      for (std::size_t q = group.offset; q < group.offset + group.count; ++q)
-        fma(lambda, V::load(theta + q * L), V::load(g + q * L)).store(g + q * L);
-    }
-    inner_->update(layout, theta, g);
-  }
-
- private:
-  std::unique_ptr<nn::Optimizer<T, L>> inner_;
-  alignas(64) T lambda_[L] = {};
-};
-
 // One replica's row (declare()'s columns).
 TaskResult to_task_result(const Problem& p, const nn::ReplicaRun& run, const Data& data,
                           const Theory& th, const std::vector<double>& theta,

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "nnsweep/core/error.hpp"
@@ -16,6 +17,7 @@
 #include "nnsweep/nn/schedule.hpp"
 #include "nnsweep/rng/stream.hpp"
 #include "nnsweep/theory/splines.hpp"
+#include "splines_model.hpp"
 #include "splines_test_support.hpp"
 
 using namespace nnsweep;
@@ -524,4 +526,41 @@ TEST_CASE("cancellation returns pending results", "[splines]") {
   options.cancel = &cancel;
   const auto results = splines_experiment().run({params, {}}, replicas(params, 0, 3), options);
   for (const TaskResult& r : results) CHECK(r.status == Status::pending);
+}
+
+TEST_CASE("per-lane weight decay is bitwise nn::Sgd and nn::Adam with weight_decay", "[splines]") {
+  for (const bool adam : {false, true}) {
+    sp::Problem p;
+    p.width = 9;
+    p.n_points = 6;
+    p.adam = adam;
+    p.lr = adam ? 1e-3 : 5e-2;
+    nn::TrainSpec spec = sp::train_spec(p);
+    spec.optimizer.weight_decay = 0.03;  // the reference: the platform's own decay
+    constexpr int L = nn::Pack<double>::lanes;
+    nn::Pack<double> reference(spec, 6), ours(spec, 6);
+    std::unique_ptr<nn::Optimizer<double, L>> inner;
+    if (adam)
+      inner = std::make_unique<nn::Adam<double, L>>(p.lr);
+    else
+      inner = std::make_unique<nn::Sgd<double, L>>(p.lr);
+    auto lane_decay = std::make_unique<sp::LaneDecay<double, L>>(std::move(inner));
+    for (int lane = 0; lane < L; ++lane) lane_decay->set_lambda(lane, 0.03);
+    ours.set_optimizer(std::move(lane_decay));
+    rng::Stream stream(3, 3, 3, rng::Purpose::monte_carlo);
+    const std::size_t size = reference.layout().size;
+    for (int lane = 0; lane < L; ++lane) {
+      for (std::int64_t s = 0; s < 6; ++s) {
+        reference.input(s, 0, lane) = ours.input(s, 0, lane) = 2 * stream.uniform() - 1;
+        reference.target(s, 0, lane) = ours.target(s, 0, lane) = 2 * stream.uniform() - 1;
+      }
+      for (std::size_t q = 0; q < size; ++q)
+        reference.parameter(q, lane) = ours.parameter(q, lane) = 2 * stream.uniform() - 1;
+    }
+    reference.advance(100);
+    ours.advance(100);
+    INFO("adam " << adam);
+    CHECK(std::memcmp(reference.parameters(), ours.parameters(), size * L * sizeof(double)) == 0);
+    CHECK(reference.parameters()[0] != 0);
+  }
 }
