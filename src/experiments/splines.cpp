@@ -222,7 +222,7 @@ class Splines final : public Experiment {
                  params_count = static_cast<double>(parameter_count(p)),
                  units = k * static_cast<double>(p.depth - 1) + 1;
     const double step = 6 * n * params_count + 3 * n * units + (p.adam ? 12 : 4) * params_count;
-    const double points = static_cast<double>(nn::schedule_length(p.steps, p.log_points));
+    const auto points = static_cast<double>(nn::schedule_length(p.steps, p.log_points));
     const double svd = static_cast<double>(p.depth) * 10 * k * k * std::min<double>(k, 32);
     const double evaluate = points * (2 * n * params_count + 50 * k) + svd;
     return static_cast<double>(p.steps) * step + evaluate + 1e4 * n * n +

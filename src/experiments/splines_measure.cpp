@@ -99,7 +99,7 @@ Data make_data(const Problem& p, const Replica& replica) {
     for (std::size_t j = 0; j < d; ++j) u[j] /= std::sqrt(norm2);
   };
   if (p.on_a_line()) {
-    const double count = static_cast<double>(n);
+    const auto count = static_cast<double>(n);
     for (std::size_t i = 0; i < n; ++i)
       data.t[i] = -1 + (2 * static_cast<double>(i + 1) - 1 + (draw.uniform() - 0.5)) / count;
     for (std::size_t i = 0; i < n; ++i) {

@@ -91,10 +91,9 @@ TaskResult to_task_result(const Problem& p, const nn::ReplicaRun& run, const Dat
   return result;
 }
 
-template <typename T>
+template <typename T, int L = nn::default_lanes<T>>
 std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>& replicas,
                                     const RunOptions& options, nn::RunStats* stats) {
-  constexpr int L = nn::default_lanes<T>;
   const std::int64_t n = p.n_points, d = p.d;
   nn::Plan plan;
   plan.train = train_spec(p);
@@ -115,14 +114,14 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   std::vector<std::vector<double>> theta(count);
   const std::size_t size = nn::Layout(plan.train.network).size;
 
-  nn::Hooks<T> hooks;
+  nn::Hooks<T, L> hooks;
   hooks.streams = [&](std::size_t r) {
     const Replica& replica = replicas[r];
     return nn::ReplicaStreams{replica.stream(rng::Purpose::init, seed_of(r)),
                               replica.stream(rng::Purpose::batch_order, seed_of(r))};
   };
   LaneDecay<T, L>* decay = nullptr;
-  hooks.setup = [&](nn::LaneSetup<T>& lane) {
+  hooks.setup = [&](nn::LaneSetup<T, L>& lane) {
     if (lane.lane() == 0) {
       std::unique_ptr<nn::Optimizer<T, L>> inner;
       if (p.adam)
@@ -143,8 +142,8 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   };
   std::vector<double> lane_theta(size);
   double metrics[metric_count];
-  hooks.measure = [&](nn::Evaluation<T>& e) {
-    const nn::Pack<T>& pack = e.pack();
+  hooks.measure = [&](nn::Evaluation<T, L>& e) {
+    const nn::Pack<T, L>& pack = e.pack();
     for (int lane = 0; lane < e.real(); ++lane) {
       if (!e.live(lane)) continue;
       const std::size_t r = e.replica(lane);
@@ -162,7 +161,7 @@ std::vector<TaskResult> train_typed(const Problem& p, const std::vector<Replica>
   };
 
   const std::vector<nn::ReplicaRun> runs =
-      nn::train_replicas<T>(plan, hooks, count, {options.pack, options.cancel, stats});
+      nn::train_replicas<T, L>(plan, hooks, count, {options.pack, options.cancel, stats});
   grid::ColumnSet columns(grid::ColumnOptions{p.save_weights});
   const Columns ids = declare(p, columns);
   std::vector<TaskResult> results;
