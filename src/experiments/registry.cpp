@@ -8,7 +8,8 @@
 #define NNSWEEP_EXPERIMENTS(X) \
   X(correlations)              \
   X(linear_teacher)            \
-  X(support)
+  X(support)                   \
+  X(splines)
 
 namespace nnsweep::experiments {
 

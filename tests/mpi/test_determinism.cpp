@@ -80,6 +80,11 @@ const char* const specs[] = {
     "double,float\nbatch_seed = 0,1\nseed = 0..4\n",
     "experiment = support\nsweep_seed = 9\n[params]\nmodel = toy\nn_train = 30\nlr = "
     "0.01\nclip = 0\nsteps = 200\nbatch = 4,full\nseed = 0..6\n",
+    "experiment = splines\nsweep_seed = 8\n[params]\nwidth = 6\nsteps = 200\nlog_points = 5\n"
+    "grid_points = 9\nreg_mode = pn,ses,bf\nwd_rel = 0.3\nprecision = double,float\nseed = 0..4\n",
+    "experiment = splines\nsweep_seed = 9\n[params]\nwidth = 5\ndepth = 3\nd = 3\ndata = "
+    "index,grid\nn_points = 10\noptimizer = gd\nsteps = 100\nlog_points = 4\ngrid_points = 5\nseed "
+    "= 0..5\n",
 };
 
 }  // namespace
