@@ -80,4 +80,4 @@ def test_a_file_that_is_not_results_is_refused(nnsweep):
     r = nnsweep("run", path, "--out", "junk.h5", "--resume")
     assert r.returncode != 0 and "not a readable HDF5 file" in r.stderr
     r = nnsweep("status", os.path.join(nnsweep.cwd, "junk.h5"))
-    assert r.returncode == 1 and "not a readable HDF5 file" in r.stderr
+    assert r.returncode == 2 and "not a readable HDF5 file" in r.stderr
