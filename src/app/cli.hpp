@@ -29,8 +29,9 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args,
                                        const char* positional, int max_positional,
                                        const std::string& usage, bool print_help = true);
 
-// --force: removes the existing file `path` so that it can be written anew; throws config_error
-// saying why when it cannot be removed.
+// --force: removes the existing results file `path` so that it can be written anew; throws
+// file_error for anything but an HDF5 file (a directory, a FIFO, a text file: never deleted), and
+// config_error saying why when it cannot be removed.
 void remove_to_replace(const std::string& path);
 
 // "nnsweep run SPEC.ini --set a=b" as one line (provenance).

@@ -72,7 +72,8 @@ int run(const sched::Context& world, int argc, char** argv, Clock::time_point la
   std::unique_ptr<io::WriterLock> lock;  // rank 0 holds it while the run writes
   on_root(world, [&] {
     lock = std::make_unique<io::WriterLock>(out);
-    prepare_output(out, sweep, args.resume, args.force, provenance);
+    prepare_output(lock->file(), sweep, args.resume, args.force, provenance);
+    lock->hold_file();  // the file this run writes, created or replaced just now
     time_limit = std::min(time_limit, slurm_left);  // rank 0's view of the job's end
   });
   world.broadcast(time_limit, 0);

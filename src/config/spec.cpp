@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 
 namespace nnsweep::config {
 namespace {
@@ -98,6 +99,8 @@ RawSpec read_spec_text(std::string_view text, std::string_view origin,
 }
 
 RawSpec read_spec_file(const std::string& path, const std::vector<std::string>& overrides) {
+  refuse_special_file(path, "spec",
+                      "give the path of a spec file, e.g. jobs/examples/correlations.ini");
   std::ifstream file(path);
   if (!file)
     throw config_error(

@@ -11,6 +11,7 @@
 #include "h5.hpp"
 #include "layout.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 #include "shapes.hpp"
 
 namespace nnsweep::io {
@@ -220,6 +221,9 @@ struct ResultsFile::Impl {
 
 ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
     : impl_(std::make_unique<Impl>()) {
+  // Before opening: a FIFO would block H5Fopen until a writer comes, a directory would fail
+  // with HDF5's words.
+  refuse_special_file(path, "", "a results file is a regular HDF5 file — check the path");
   h5::quiet_errors();
   impl_->path = path;
   impl_->access = access;
