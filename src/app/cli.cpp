@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -41,6 +42,32 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args,
   if (vm.count("help") == 0) return vm;
   if (print_help) std::cout << options;
   return std::nullopt;
+}
+
+void check_range(const std::string& option, const std::string& text, double value, double low,
+                 double high, const std::string& what, bool open_low) {
+  const bool above = open_low ? value > low : value >= low;
+  if (!(above && value <= high))  // false for nan too
+    throw config_error(cat(option, " ", text, ": ", what, " in ", open_low ? "(" : "[",
+                           format_number(low), ", ", format_number(high), "]"));
+}
+
+double real_option(const po::variables_map& vm, const std::string& name, double low, double high,
+                   const std::string& what, bool open_low) {
+  const auto text = vm[name].as<std::string>();
+  double value = 0;
+  if (!parse_double(text, value)) value = std::nan("");
+  check_range("--" + name, text, value, low, high, what, open_low);
+  return value;
+}
+
+std::int64_t integer_option(const po::variables_map& vm, const std::string& name, std::int64_t low,
+                            std::int64_t high, const std::string& what) {
+  const auto text = vm[name].as<std::string>();
+  std::int64_t value = 0;
+  if (!parse_int64(text, value) || value < low || value > high)
+    throw config_error(cat("--", name, " ", text, ": ", what, " in [", low, ", ", high, "]"));
+  return value;
 }
 
 namespace {

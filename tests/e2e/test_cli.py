@@ -81,3 +81,32 @@ def test_a_file_that_is_not_results_is_refused(nnsweep):
     assert r.returncode != 0 and "not a readable HDF5 file" in r.stderr
     r = nnsweep("status", os.path.join(nnsweep.cwd, "junk.h5"))
     assert r.returncode == 2 and "not a readable HDF5 file" in r.stderr
+
+
+@pytest.mark.parametrize("command, option, value, allowed", [
+    ("run", "--pack", "-1", "[0, 65536]"),
+    ("run", "--pack", "1e3", "[0, 65536]"),
+    ("run", "--pack", "100000", "[0, 65536]"),
+    ("run", "--grace", "inf", "[0, 1e+09]"),
+    ("run", "--grace", "nan", "[0, 1e+09]"),
+    ("run", "--commit-every", "inf", "[0, 1e+09]"),
+    ("run", "--commit-every", "1s", "[0, 1e+09]"),
+    ("run", "--time-limit", "inf", "(0, 1e+09]"),
+    ("run", "--time-limit", "nan:00", "(0, 1e+09]"),
+    ("run", "--time-limit", "0:00", "(0, 1e+09]"),
+    ("run", "--shard", "0/0", "0 <= I < K"),
+    ("run", "--shard", "-1/4", "0 <= I < K"),
+    ("plan", "--efficiency", "0", "(0, 1]"),
+    ("plan", "--efficiency", "1.5", "(0, 1]"),
+    ("plan", "--efficiency", "nan", "(0, 1]"),
+])
+def test_every_numeric_option_is_range_checked(nnsweep, command, option, value, allowed):
+    """Out of range, not a number, inf or nan: exit 2 at once (--pack -1 used to hang), naming the
+    option, the value and the valid range; nothing written."""
+    path = nnsweep.write("spec.ini", GOOD)
+    args = [command, path, option, value] + (["--out", "x.h5", "--progress", "none"] if command == "run" else [])
+    r = nnsweep(*args, timeout=60)
+    assert r.returncode == 2, r.stderr
+    line = one_error_line(r)
+    assert f"{option} {value}" in line and allowed in line, line
+    assert not os.path.exists(os.path.join(nnsweep.cwd, "x.h5"))
