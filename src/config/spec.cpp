@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "nnsweep/core/error.hpp"
 #include "nnsweep/core/system.hpp"
@@ -57,6 +58,7 @@ void apply(RawSpec& raw, const std::string& key, const std::string& value, std::
 }
 
 void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
+  std::set<std::string> given;  // two --set of one key: which one was meant?
   for (const auto& item : overrides) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -67,7 +69,37 @@ void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
     const bool top_level =
         std::find(top_level_keys.begin(), top_level_keys.end(), key) != top_level_keys.end();
     if (!top_level && !starts_with(key, "params.")) key = "params." + key;
+    if (key != "zip" && !given.insert(key).second)
+      throw config_error(cat("--set ", starts_with(key, "params.") ? key.substr(7) : key,
+                             ": given twice — keep one --set per key"));
     apply(raw, key, value, "--set", true);
+  }
+}
+
+// A grid point listed twice (seed = 1,1,2; overlapping ranges) would become two tasks that report
+// counts as independent replicas: refused, naming the key and the value. In a zip group a point
+// is the tuple of its members' values.
+void refuse_repeated_points(const RawSpec& raw, const SweepSpec& spec, const Schema& schema) {
+  for (const auto& axis : spec.axes(schema)) {
+    std::unordered_set<std::string> seen;
+    seen.reserve(axis.points.size());
+    for (const auto& point : axis.points) {
+      std::vector<std::string> texts;
+      for (const auto& v : point) texts.push_back(format_value(v));
+      const std::string text = join(texts, ", ");
+      if (seen.insert(text).second) continue;
+      std::vector<std::string> names;
+      for (const std::size_t i : axis.params) names.push_back(schema[i].name);
+      const std::string key = join(names, "+");
+      const auto given = std::find_if(raw.params.begin(), raw.params.end(),
+                                      [&](const auto& p) { return p.first == key; });
+      const std::string expression = given != raw.params.end() ? " = " + given->second : "";
+      throw config_error(
+          cat(raw.origin, " [params] ", key, expression, ": the ",
+              names.size() > 1 ? "point (" + text + ")" : "value " + text,
+              " twice — list each grid point once (a repeat would be computed again and "
+              "counted as an independent replica)"));
+    }
   }
 }
 
@@ -86,7 +118,12 @@ RawSpec read_spec_text(std::string_view text, std::string_view origin,
     throw config_error(cat(origin, ": ", e.what(),
                            " — each line must be `key = value`, `[section]` or a # comment"));
   }
+  std::set<std::string> given;  // a top-level key twice: which line was meant?
   for (const auto& option : parsed.options) {
+    if (option.string_key != "zip" && !starts_with(option.string_key, "params.") &&
+        !given.insert(option.string_key).second)
+      throw config_error(cat(origin, " ", option.string_key,
+                             ": given twice — keep one line per key (zip may repeat)"));
     const std::string value =
         option.value.empty() ? std::string() : std::string(trim(option.value.front()));
     apply(raw, option.string_key, value, origin, false);
@@ -172,6 +209,7 @@ SweepSpec resolve(const RawSpec& raw, const Schema& schema) {
     spec.zips.push_back(members);
   }
   std::sort(spec.zips.begin(), spec.zips.end());
+  refuse_repeated_points(raw, spec, schema);
   if (spec.task_count(schema) > (std::size_t{1} << 40))
     throw config_error(
         cat(raw.origin,
