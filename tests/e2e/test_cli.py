@@ -110,3 +110,25 @@ def test_every_numeric_option_is_range_checked(nnsweep, command, option, value, 
     line = one_error_line(r)
     assert f"{option} {value}" in line and allowed in line, line
     assert not os.path.exists(os.path.join(nnsweep.cwd, "x.h5"))
+
+
+@pytest.mark.parametrize("job_id", ["4242", "1; touch pwned", "$(touch pwned)", "`touch pwned`", "1\ntouch pwned"])
+def test_slurm_job_id_never_reaches_a_shell(nnsweep, job_id):
+    """SLURM_JOB_ID is passed to scontrol as one argument, never through a shell, and only when it
+    is a number: a fake scontrol first on PATH records the arguments it got."""
+    bindir = os.path.join(nnsweep.cwd, "bin")
+    os.mkdir(bindir)
+    record = os.path.join(nnsweep.cwd, "scontrol.args")
+    fake = os.path.join(bindir, "scontrol")
+    with open(fake, "w") as f:
+        f.write(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {record}\necho 'JobId=4242 EndTime=Unknown'\n")
+    os.chmod(fake, 0o755)
+    path = nnsweep.write("spec.ini", GOOD)
+    env = {"PATH": bindir + os.pathsep + os.environ["PATH"], "SLURM_JOB_ID": job_id}
+    r = nnsweep("run", path, "--out", "x.h5", "--progress", "none", env=env)
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(os.path.join(nnsweep.cwd, "pwned"))
+    if job_id.isdigit():
+        assert open(record).read().splitlines() == ["show", "job", "-o", job_id]
+    else:
+        assert not os.path.exists(record)  # not a job id: Slurm is not asked
