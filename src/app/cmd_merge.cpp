@@ -128,13 +128,13 @@ int merge_command(const std::vector<std::string>& args) {
   }
   std::fprintf(
       stderr, "nnsweep: merged %zu files into %s: %zu of %zu tasks finished%s", inputs.size(),
-      out.c_str(), finished, tasks,
+      printable(out).c_str(), finished, tasks,
       duplicates > 0 ? cat(" (", duplicates, " other copies of them ignored)").c_str() : "");
   std::fprintf(stderr,
                pending > 0 ? ", %zu still to do (pending or timed out) — finish with: nnsweep run "
                              "SPEC --out %s --resume\n"
                            : "\n",
-               pending, out.c_str());
+               pending, printable(shell_quote(out)).c_str());
   return pending > 0 ? exit_incomplete : exit_ok;
 }
 

@@ -45,7 +45,7 @@ void prepare_output(const std::string& out, const Sweep& sweep, bool resume, boo
     if (resume) {
       const io::ResultsFile existing(out, io::ResultsFile::Access::read_only);
       check_same_sweep(existing, sweep, "",
-                       cat("run the spec stored in the file (h5dump -d /spec ", out,
+                       cat("run the spec stored in the file (h5dump -d /spec ", shell_quote(out),
                            ") or choose another --out"));
       return;
     }

@@ -103,13 +103,46 @@ void refuse_repeated_points(const RawSpec& raw, const SweepSpec& spec, const Sch
   }
 }
 
+// A spec is UTF-8 text (a UTF-8 byte-order mark is dropped). UTF-16 (which editors on some
+// systems write), NUL bytes, other encodings and control characters are refused here with the
+// line and the fix, before the INI parser turns them into a puzzling error or a silent misread.
+std::string_view checked_text(std::string_view text, std::string_view origin) {
+  if (starts_with(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
+  if (starts_with(text, "\xFF\xFE") || starts_with(text, "\xFE\xFF"))
+    throw config_error(cat(origin,
+                           ": is UTF-16 text — save it as UTF-8 (e.g. iconv -f UTF-16 -t "
+                           "UTF-8 SPEC > spec.ini)"));
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') ++line;
+    const auto refuse = [&](std::string_view problem, std::string_view fix) {
+      return config_error(cat(origin, ": line ", line, " ", problem, " — ", fix));
+    };
+    if (c == 0)
+      throw refuse("holds a NUL byte", "a spec is plain UTF-8 text; save it as such (not UTF-16)");
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7F)
+      throw refuse(cat("holds the control character ", printable(text.substr(i, 1))),
+                   "remove it; a spec is plain text");
+    if (c >= 0x80) {
+      const std::string_view rest = text.substr(i, 4);
+      const std::string shown = printable(rest);
+      // printable keeps a valid UTF-8 character and escapes anything else.
+      if (starts_with(shown, "\\x"))
+        throw refuse("is not UTF-8", "save the spec as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)");
+      i += c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;  // the rest of this character
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 RawSpec read_spec_text(std::string_view text, std::string_view origin,
                        const std::vector<std::string>& overrides) {
   RawSpec raw;
   raw.origin = std::string(origin);
-  std::istringstream stream{std::string(text)};
+  std::istringstream stream{std::string(checked_text(text, origin))};
   po::parsed_options parsed(nullptr);
   try {
     po::options_description none;

@@ -22,7 +22,14 @@ herr_t innermost(unsigned n, const H5E_error2_t* error, void* data) {
 std::string last_error() {
   std::string message;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &message);
-  return message;
+  // HDF5's reasons may span lines ("file read failed: time = ...\n, filename = ..."): one line.
+  std::string line;
+  for (const char c : message)
+    if (c != '\n' && c != '\r')
+      line += c;
+    else if (!line.empty() && line.back() != ' ')
+      line += ' ';
+  return std::string(trim(line));
 }
 
 hid_t check(hid_t value, const std::string& where, const char* what) {

@@ -96,7 +96,7 @@ WriterLock::WriterLock(const std::string& results_path) : given_(results_path) {
     }
     std::fprintf(stderr,
                  "nnsweep: warning: cannot lock %s (%s); make sure no other run writes %s\n",
-                 path.c_str(), std::strerror(why), results_path.c_str());
+                 printable(path).c_str(), std::strerror(why), printable(results_path).c_str());
     unguarded_ = true;
     return;
   }

@@ -132,3 +132,58 @@ def test_slurm_job_id_never_reaches_a_shell(nnsweep, job_id):
         assert open(record).read().splitlines() == ["show", "job", "-o", job_id]
     else:
         assert not os.path.exists(record)  # not a job id: Slurm is not asked
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("NUL byte", GOOD.encode() + b"depth = 1\x00\n", "NUL byte"),
+    ("UTF-16", "\ufeff".encode("utf-16-le") + GOOD.encode("utf-16-le"), "UTF-16"),
+    ("UTF-16 without BOM", GOOD.encode("utf-16-le"), "NUL byte"),
+    ("Latin-1", GOOD.encode() + "# r\xe9sum\xe9\n".encode("latin-1"), "not UTF-8"),
+    ("escape sequence", GOOD.encode() + b"seed = 1\x1b[2J\n", "control character \\x1b"),
+])
+def test_a_spec_in_the_wrong_encoding_is_one_clear_line(nnsweep, name, content, expected):
+    """File, line, problem and fix in one line with no raw control characters (never a Boost or
+    HDF5 message, never a hint to --force); a UTF-8 byte-order mark is simply skipped."""
+    path = os.path.join(nnsweep.cwd, "spec.ini")
+    with open(path, "wb") as f:
+        f.write(content)
+    r = nnsweep("run", path, "--out", "x.h5", "--progress", "none")
+    assert r.returncode == 2, r.stderr
+    line = one_error_line(r)
+    assert "spec.ini" in line and expected in line, line
+    assert "--force" not in line and all(c >= " " for c in line), repr(line)
+    assert not os.path.exists(os.path.join(nnsweep.cwd, "x.h5"))
+
+
+def test_a_utf8_spec_with_a_byte_order_mark_and_accents_runs(nnsweep):
+    path = os.path.join(nnsweep.cwd, "spec.ini")
+    with open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbf" + GOOD.encode() + "# résumé: ok\n".encode())
+    r = nnsweep("run", path, "--out", "x.h5", "--progress", "none")
+    assert r.returncode == 0, r.stderr
+
+
+def test_control_characters_from_input_are_escaped_in_messages(nnsweep):
+    path = nnsweep.write("spec.ini", GOOD)
+    r = nnsweep("run", path, "--set", "activation=re\x1b[31mlu", "--out", "x.h5")
+    assert r.returncode == 2
+    line = one_error_line(r)
+    assert "\x1b" not in r.stderr and "re\\x1b[31mlu" in line, repr(line)
+    r = nnsweep("status", "no\tsuch\nfile.h5")
+    line = one_error_line(r)
+    assert "no\\x09such\\x0afile.h5" in line and "\t" not in r.stderr, repr(r.stderr)
+
+
+def test_hints_quote_paths_so_they_paste_back(nnsweep):
+    """A path with a space or a quote is shown as one shell word in every hint."""
+    spec = nnsweep.write("my spec.ini", GOOD.replace("width = 8", "width = 8,16"))
+    r = nnsweep("run", spec, "--out", "it's here.h5", "--progress", "none")
+    assert r.returncode == 0, r.stderr
+    r = nnsweep("run", spec, "--out", "it's here.h5", "--resume", "--set", "samples=60")
+    assert r.returncode == 2
+    assert "h5dump -d /spec 'it'\\''s here.h5'" in one_error_line(r)
+    r = nnsweep("run", spec, "--out", "shard.h5", "--shard", "0/2", "--progress", "none")
+    assert r.returncode == 0, r.stderr
+    r = nnsweep("merge", "my merge.h5", "shard.h5")
+    assert r.returncode == 75, r.stderr
+    assert "--out 'my merge.h5' --resume" in r.stderr, r.stderr

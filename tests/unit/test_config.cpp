@@ -180,3 +180,17 @@ TEST_CASE("a key given twice in a section or among --set is refused", "[config]"
   CHECK(texts(spec.values[schema.index("width")]) == std::vector<std::string>{"8"});
   CHECK(error_of("experiment = demo\nzip = depth+width\nzip = lr+cw\n") == "no error");
 }
+
+TEST_CASE("shell_quote pastes back; printable escapes what a terminal would act on", "[text]") {
+  CHECK(shell_quote("runs/a-1.h5") == "runs/a-1.h5");
+  CHECK(shell_quote("my results.h5") == "'my results.h5'");
+  CHECK(shell_quote("it's") == "'it'\\''s'");
+  CHECK(shell_quote("$(rm -rf x)") == "'$(rm -rf x)'");
+  CHECK(shell_quote("") == "''");
+  CHECK(printable("plain text") == "plain text");
+  CHECK(printable("a\nb\tc\x1b[2J") == "a\\x0ab\\x09c\\x1b[2J");
+  CHECK(printable("r\xc3\xa9sum\xc3\xa9") == "r\xc3\xa9sum\xc3\xa9");  // UTF-8 kept
+  CHECK(printable("r\xe9sum\xe9") == "r\\xe9sum\\xe9");                // Latin-1 escaped
+  CHECK(printable("\xc2\x9b") == "\\xc2\\x9b");  // a C1 control (CSI) in UTF-8 form
+  CHECK(printable(std::string("a\0b", 3)) == "a\\x00b");
+}
