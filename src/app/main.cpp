@@ -30,7 +30,8 @@ commands:
   --version         version and the commit it was built from
   --help            this text
 
-exit codes: 0 success, 1 error, 2 bad spec/arguments/output path, 75 run stopped early (resume it)
+exit codes: 0 success, 1 error, 2 bad spec/arguments/output path or a damaged or non-regular
+            input file, 75 run stopped early (resume it)
 docs: README.md, docs/ (results-file.md: the HDF5 layout)
 )";
 

@@ -36,7 +36,8 @@ po::options_description run_options() {
       "killing its ranks) stop the dispatch; tasks that need longer than --grace are abandoned\n"
       "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted "
       "work (see --commit-every).\n\n"
-      "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
+      "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE, or\n"
+      "FILE is damaged or not a regular file),\n"
       "75 stopped early by a signal or the time limit (run again with --resume), 1 other "
       "errors.\n\n"
       "Options");
@@ -47,8 +48,9 @@ po::options_description run_options() {
       "override a spec entry: key=value (a parameter or sweep_seed); repeatable")(
       "resume,r", po::bool_switch(),
       "continue FILE: skip committed tasks, run the rest (starts FILE if it does not exist); "
-      "refused if FILE was written by a different spec")("force,f", po::bool_switch(),
-                                                         "replace an existing FILE")(
+      "refused if FILE was written by a different spec")(
+      "force,f", po::bool_switch(),
+      "replace an existing results FILE (never a directory or a file that is not HDF5)")(
       "io", po::value<std::string>()->default_value("parallel"),
       "parallel: every rank writes its results (MPI-IO); serial: rank 0 writes them all (file "
       "systems where MPI-IO misbehaves, e.g. NFS)")(

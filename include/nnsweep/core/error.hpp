@@ -39,7 +39,7 @@ class file_error : public config_error {
 enum ExitCode : int {
   exit_ok = 0,          // finished; every task is done (or failed/diverged and recorded)
   exit_failure = 1,     // an internal or I/O error
-  exit_usage = 2,       // bad spec, parameter, command line or output path
+  exit_usage = 2,       // bad spec, parameter, command line, output path or input file
   exit_incomplete = 75  // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
 };
 
