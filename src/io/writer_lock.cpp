@@ -55,18 +55,18 @@ int open_lock_file(const std::string& path) {
   return fd;
 }
 
-// flock(LOCK_EX | LOCK_NB), telling a writer's exclusive lock from a reader's brief shared one
-// (writer_active, from `nnsweep status`): a reader only delays the lock, a writer refuses it.
-// Returns 0, or the errno of a file system without flock; EWOULDBLOCK: a writer holds it.
-int lock_exclusive(int fd) {
-  for (int attempt = 0; attempt < 10000; ++attempt) {
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
-    if (errno != EWOULDBLOCK) return errno;
-    if (::flock(fd, LOCK_SH | LOCK_NB) != 0) return EWOULDBLOCK;  // exclusive: a writer
-    ::flock(fd, LOCK_UN);
-    ::usleep(100);  // a status call holds its shared lock for microseconds
-  }
-  return EWOULDBLOCK;
+// The identity lock: an open-file-description (OFD) write lock on one byte far past any data
+// of the results file. Not flock: HDF5 readers (h5py, the Python package) flock the file with a
+// shared lock while they have it open, and must still be able to read a running sweep. Not a
+// classic POSIX lock: those drop when the process closes any descriptor of the file, which HDF5
+// does. The byte is one MPI-IO never writes, so its own range locks cannot meet it.
+struct flock identity_byte(short type) {
+  struct flock lock {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = off_t{1} << 62;
+  lock.l_len = 1;
+  return lock;
 }
 
 config_error busy(const std::string& path, const std::string& who) {
@@ -83,7 +83,8 @@ WriterLock::WriterLock(const std::string& results_path) : given_(results_path) {
   file_ = is_link ? target : results_path;
   const std::string path = target + ".lock";
   name_fd_ = open_lock_file(path);
-  if (const int why = lock_exclusive(name_fd_); why != 0) {
+  if (::flock(name_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int why = errno;
     if (why == EWOULDBLOCK) {
       char holder[256] = {0};
       const ssize_t n = ::pread(name_fd_, holder, sizeof holder - 1, 0);
@@ -110,8 +111,9 @@ WriterLock::WriterLock(const std::string& results_path) : given_(results_path) {
 
 void WriterLock::hold_file() {
   if (unguarded_) return;
-  // O_NONBLOCK: a FIFO put there meanwhile must not block the open; it is refused below.
-  const int fd = ::open(file_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO put there meanwhile must not block the open; it is refused below. O_RDWR:
+  // a write lock needs it (and this run writes the file anyway).
+  const int fd = ::open(file_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     throw io_error(cat(given_, ": cannot open it to lock it (", std::strerror(errno), ")"));
   struct stat info {};
@@ -125,9 +127,18 @@ void WriterLock::hold_file() {
     ::close(fd);  // still the file locked before: a second open file would contend with it
     return;
   }
-  if (lock_exclusive(fd) == EWOULDBLOCK) {
-    ::close(fd);
-    throw busy(given_, "through another name of the same file: a link");
+  struct flock lock = identity_byte(F_WRLCK);
+  if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+    const int why = errno;
+    if (why == EAGAIN || why == EACCES) {
+      ::close(fd);
+      throw busy(given_, "through another name of the same file: a link");
+    }
+    // File systems without byte-range locks: FILE.lock (taken above) still guards this name.
+    std::fprintf(stderr,
+                 "nnsweep: warning: cannot lock %s itself (%s); make sure no other run "
+                 "writes it through a link\n",
+                 printable(given_).c_str(), std::strerror(why));
   }
   if (file_fd_ >= 0) ::close(file_fd_);  // the lock of a file this run replaced
   file_fd_ = fd;
@@ -142,8 +153,10 @@ WriterLock::~WriterLock() {
 bool writer_active(const std::string& results_path) {
   const int fd = ::open(results_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return false;
-  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);  // releases the shared lock if it was granted
+  // A query only (F_OFD_GETLK takes nothing): a run starting meanwhile is never disturbed.
+  struct flock lock = identity_byte(F_WRLCK);
+  const bool held = ::fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+  ::close(fd);
   return held;
 }
 

@@ -6,6 +6,7 @@ hang, or fail with HDF5's words). Every refusal: exit 2, one error line, nothing
 import os
 import stat
 
+import h5py
 import pytest
 
 from launch import kill_job, wait_until
@@ -56,6 +57,8 @@ def test_a_second_writer_through_a_link_is_refused(nnsweep, link):
             r = nnsweep("run", spec, "--out", other, *args, "--progress", "none", timeout=WAIT_S)
             assert "being written by another nnsweep run" in one_error(r, f"{link} {args}")
         assert last_run_state(nnsweep, other) == "running"
+        with h5py.File(other, "r") as f:  # HDF5 readers (flock LOCK_SH) still read a live file
+            assert f["status"].shape == (8,)
         assert os.path.samefile(out, other) and live_counts(nnsweep, out)["done"] >= before["done"]
     finally:
         kill_job(process)

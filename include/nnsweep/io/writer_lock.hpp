@@ -1,11 +1,12 @@
 #pragma once
 // One writer per results file, whatever name reaches it. Rank 0 of a run (or merge) holds two
-// flocks while it writes: one on FILE.lock beside the file its path resolves to (it guards
-// creating and replacing the file, when there is no file yet to lock), and one on the results
-// file itself (its identity — device and inode — so that a symbolic or hard link cannot give it a
-// second writer). The kernel drops both when the process dies, so a run killed with SIGKILL never
-// blocks its resume. The lock file is never opened through a link and may stay behind. (HDF5's
-// own locking is off: it fails on many parallel file systems and knows nothing of MPI ranks.)
+// locks while it writes: an flock on FILE.lock beside the file its path resolves to (it guards
+// creating and replacing the file, when there is no file yet to lock), and a byte-range lock on
+// the results file itself (its identity — device and inode — so that a symbolic or hard link
+// cannot give it a second writer; HDF5 readers may still open it). The kernel drops both when the
+// process dies, so a run killed with SIGKILL never blocks its resume. The lock file is never opened
+// through a link and may stay behind. (HDF5's own locking is off: it fails on many parallel file
+// systems and knows nothing of MPI ranks.)
 #include <string>
 
 namespace nnsweep::io {
@@ -31,7 +32,7 @@ class WriterLock {
  private:
   std::string given_, file_;
   int name_fd_ = -1;  // flock on FILE.lock
-  int file_fd_ = -1;  // flock on the results file itself
+  int file_fd_ = -1;  // holds the byte-range lock on the results file itself
   bool unguarded_ = false;
 };
 
