@@ -21,13 +21,15 @@ int plan_command(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")(
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "override a spec entry: key=value; repeatable")(
-      "efficiency", po::value<double>()->default_value(0.9, "0.9"),
-      "smallest acceptable load balance for the suggestion")(
+      "efficiency", po::value<std::string>()->default_value("0.9"),
+      "smallest acceptable load balance for the suggestion, in (0, 1]")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
   const auto parsed = parse(args, options, "spec", 1, "nnsweep plan SPEC.ini [--set key=value]...");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   if (vm.count("spec") == 0) throw config_error("no spec file — usage: nnsweep plan SPEC.ini");
+  const double target =
+      real_option(vm, "efficiency", 0, 1, "must be a load balance (a fraction)", true);
   const auto sets =
       vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const Sweep sweep = load_sweep(vm["spec"].as<std::string>(), sets);
@@ -48,7 +50,6 @@ int plan_command(const std::vector<std::string>& args) {
   report::Table table;
   table.headers = {"ranks", "wall time", "load balance", "core-hours"};
   table.numeric = {true, true, true, true};
-  const double target = vm["efficiency"].as<double>();
   std::size_t suggested = 1;
   double suggested_wall = total;
   for (std::size_t ranks = 1; ranks <= std::max<std::size_t>(1, units.size()) && ranks <= 65536;

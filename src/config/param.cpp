@@ -117,6 +117,8 @@ Value parse_value(const ParamSpec& spec, std::string_view raw) {
     case ParamType::real: {
       double value = 0;
       if (!parse_double(text, value)) bad_value(spec, text, "not a number");
+      // inf and nan mean nothing a kernel could run with, even where the range is unbounded.
+      if (!std::isfinite(value)) bad_value(spec, text, "not a finite number");
       check_range(spec, text, value);
       return value;
     }
