@@ -7,7 +7,8 @@
 // In `nnsweep list` order.
 #define NNSWEEP_EXPERIMENTS(X) \
   X(correlations)              \
-  X(linear_teacher)
+  X(linear_teacher)            \
+  X(symmetry)
 
 namespace nnsweep::experiments {
 
