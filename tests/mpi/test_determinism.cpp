@@ -75,6 +75,9 @@ const char* const specs[] = {
     "0.01,1\n"
     "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = "
     "double,float\nseed = 0..5\n",
+    "experiment = symmetry\nsweep_seed = 8\n[params]\nteacher_width = 2\nwidth = 2,4\nd = 2\n"
+    "n_train = 60\nsteps = 150\noptimizer = gd,adam\nprecision = double,float\npolish_steps = "
+    "40\nteacher_seed = 0,1\nseed = 0..4\n",
 };
 
 }  // namespace
