@@ -160,18 +160,25 @@ struct Gelu {  // x Φ(x)
   }
 };
 struct G {  // sigmoid(4x) + softplus(x): neither odd nor even-plus-linear, g(0) ≠ 0
+  // One exponential per call (the cost of the `symmetry` experiment's training is this
+  // activation): e = e^{−|x|}, e^{−4|x|} = (e²)², σ(x) = (x > 0 ? 1 : e)/(1 + e), σ(4x) likewise
+  // from e^{−4|x|}, softplus(x) = max(x, 0) + log1p(e).
   template <typename T>
   static T value(T x, T) {
-    return fastmath::sigmoid(T(4) * x) + fastmath::softplus(x);
+    const T e = fastmath::exp(-std::fabs(x)), e2 = e * e, e4 = e2 * e2;
+    const T s4 = (x > T(0) ? T(1) : e4) / (T(1) + e4);
+    return s4 + ((x > T(0) ? x : T(0)) + fastmath::log1p(e));
   }
   template <typename T>
   static T derivative(T x, T) {
-    const T s4 = fastmath::sigmoid(T(4) * x);
-    return T(4) * s4 * (T(1) - s4) + fastmath::sigmoid(x);
+    const T e = fastmath::exp(-std::fabs(x)), e2 = e * e, e4 = e2 * e2;
+    const T s4 = (x > T(0) ? T(1) : e4) / (T(1) + e4), s = (x > T(0) ? T(1) : e) / (T(1) + e);
+    return T(4) * s4 * (T(1) - s4) + s;
   }
   template <typename T>
   static T second_derivative(T x, T) {
-    const T s4 = fastmath::sigmoid(T(4) * x), s = fastmath::sigmoid(x);
+    const T e = fastmath::exp(-std::fabs(x)), e2 = e * e, e4 = e2 * e2;
+    const T s4 = (x > T(0) ? T(1) : e4) / (T(1) + e4), s = (x > T(0) ? T(1) : e) / (T(1) + e);
     return T(16) * s4 * (T(1) - s4) * (T(1) - T(2) * s4) + s * (T(1) - s);
   }
 };
