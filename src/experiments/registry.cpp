@@ -9,7 +9,8 @@
   X(correlations)              \
   X(linear_teacher)            \
   X(support)                   \
-  X(splines)
+  X(splines)                   \
+  X(symmetry)
 
 namespace nnsweep::experiments {
 

@@ -85,6 +85,9 @@ const char* const specs[] = {
     "experiment = splines\nsweep_seed = 9\n[params]\nwidth = 5\ndepth = 3\nd = 3\ndata = "
     "index,grid\nn_points = 10\noptimizer = gd\nsteps = 100\nlog_points = 4\ngrid_points = 5\nseed "
     "= 0..5\n",
+    "experiment = symmetry\nsweep_seed = 8\n[params]\nteacher_width = 2\nwidth = 2,4\nd = 2\n"
+    "n_train = 60\nsteps = 150\noptimizer = gd,adam\nprecision = double,float\npolish_steps = "
+    "40\nteacher_seed = 0,1\nseed = 0..4\n",
 };
 
 }  // namespace
