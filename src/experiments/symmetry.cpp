@@ -22,7 +22,7 @@ Problem problem_of(const config::ParamSet& params) {
   p.adam = params.choice("optimizer") == "adam";
   p.lr = params.real("lr");
   p.steps = params.integer("steps");
-  const std::string polish = params.choice("polish");
+  const std::string& polish = params.choice("polish");
   if (polish == "none")
     p.polish.reset();
   else
@@ -184,16 +184,16 @@ class Symmetry final : public Experiment {
 
   double cost(const config::ParamSet& params) const override {
     const Problem p = problem_of(params);
-    const double n = static_cast<double>(p.n_train), m = static_cast<double>(p.m),
-                 d = static_cast<double>(p.d), steps = static_cast<double>(p.steps);
-    const double P = m * (d + 1);
+    const auto n = static_cast<double>(p.n_train), m = static_cast<double>(p.m),
+               d = static_cast<double>(p.d), steps = static_cast<double>(p.steps);
+    const double np = m * (d + 1);  // P, the student's parameter count
     // GD step: forward and backward 6·N·m·d plus ~60 FLOPs of activation work per (sample,
     // neuron); polish: a Gauss–Newton matrix (N·P²) per step, half of the budget on average;
     // the Hessian and its eigenvalues at the end (the reference model: ~4·N·P² + 10·P³).
     const double train = steps * (6 * n * m * d + 60 * n * m);
     const double polish =
-        p.polish ? 0.5 * static_cast<double>(p.polish_steps) * (2 * n * P * P + P * P * P) : 0;
-    return train + polish + 4 * n * P * P + 10 * P * P * P;
+        p.polish ? 0.5 * static_cast<double>(p.polish_steps) * (2 * n * np * np + np * np * np) : 0;
+    return train + polish + 4 * n * np * np + 10 * np * np * np;
   }
 
   void columns(const config::ParamSet& params, grid::ColumnSet& columns) const override {
