@@ -18,6 +18,7 @@ int report_command(const std::vector<std::string>& args);
 int theory_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
 int merge_command(const std::vector<std::string>& args);
+int diff_command(const std::vector<std::string>& args);
 
 // Parses a subcommand's arguments (args[0] is its name) against `options`; the bare arguments go
 // to the option `positional`, which parse() declares itself (so --help does not list it): a

@@ -24,6 +24,8 @@ commands:
   status FILE.h5    done / failed / pending tasks, per value of each swept parameter
   report FILE.h5    mean ± sem over seeds per grid cell beside theory and its kind, z where
                     the estimate is trusted; --html OUT: one self-contained page
+  diff A.h5 B.h5    compare two sweeps cell by cell: z of each metric's difference, Holm-corrected
+                    verdict, bit-for-bit check for files of the same build; exit 0 same, 1 differ
   merge OUT IN...   combine the shard files of one sweep (nnsweep run --shard I/K) into one
   theory EXPERIMENT theory predictions only, for a grid given by --set (or a spec)
   list [EXPERIMENT] experiments, their parameters, defaults, units and help
@@ -31,7 +33,8 @@ commands:
   --version         version and the commit it was built from
   --help            this text
 
-exit codes: 0 success, 1 error, 2 bad spec/arguments/output path, 75 run stopped early (resume it)
+exit codes: 0 success, 1 error (diff: the files differ), 2 bad spec/arguments/output path,
+            75 run stopped early (resume it)
 docs: README.md, docs/ (results-file.md: the HDF5 layout)
 )";
 
@@ -68,8 +71,9 @@ int main(int argc, char** argv) {
     if (command == "theory") return app::theory_command(args);
     if (command == "list") return app::list_command(args);
     if (command == "merge") return app::merge_command(args);
+    if (command == "diff") return app::diff_command(args);
     const std::string hint =
-        nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge"});
+        nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge", "diff"});
     std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n",
                  command.c_str(), hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
     return exit_usage;

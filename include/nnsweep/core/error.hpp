@@ -31,6 +31,7 @@ class io_error : public error {
 enum ExitCode : int {
   exit_ok = 0,          // finished; every task is done (or failed/diverged and recorded)
   exit_failure = 1,     // an internal or I/O error
+  exit_differ = 1,      // nnsweep diff: some (cell, metric) pair differs after Holm's correction
   exit_usage = 2,       // bad spec, parameter, command line or output path
   exit_incomplete = 75  // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
 };
