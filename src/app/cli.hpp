@@ -9,6 +9,10 @@ namespace nnsweep::app {
 
 namespace po = boost::program_options;
 
+// `nnsweep run` finished, but some tasks failed (diverged tasks are results, not failures).
+// (Beside core/error.hpp's ExitCode, which every file includes; only the CLI needs it.)
+inline constexpr int exit_failed_tasks = 3;
+
 // Every subcommand takes the arguments after its name (args[0] is the subcommand) and returns
 // the process exit code (core/error.hpp ExitCode).
 int run_command(int argc, char** argv);

@@ -45,7 +45,7 @@ int diff_command(const std::vector<std::string>& args) {
       "metrics", po::value<std::string>(), "comma-separated metrics (default: those of both)")(
       "alpha", po::value<double>()->default_value(0.05),
       "family-wise error level of the 'differ' verdict")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
+      "format", po::value<std::string>()->default_value("table"), "table, csv, json or markdown");
   const auto parsed = parse(args, options, "files", 2, "nnsweep diff A.h5 B.h5 [--alpha 0.05]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -59,7 +59,7 @@ int diff_command(const std::vector<std::string>& args) {
   const double alpha = vm["alpha"].as<double>();
   const auto result = report::diff(a, b, list_of(vm, "by"), list_of(vm, "metrics"), alpha);
   std::cout << report::render(report::diff_table(result, format), format);
-  if (format == report::Format::csv)
+  if (report::machine_readable(format))
     std::cerr << report::diff_summary(result, alpha);
   else
     std::cout << "\n" << report::diff_summary(result, alpha);

@@ -34,7 +34,10 @@ commands:
   --help            this text
 
 exit codes: 0 success, 1 error (diff: the files differ), 2 bad spec/arguments/output path,
-            75 run stopped early (resume it)
+            3 run finished but some tasks failed (status lists them; diverged tasks are results),
+            75 run stopped early, tasks remain (resume it). Under mpirun, Open MPI 4.1's mpirun
+            itself exits 1 when IT receives SIGTERM although every rank drains and returns 75:
+            the outcome is in the file's /runs table (nnsweep status FILE.h5 --exit-code)
 docs: README.md, docs/ (results-file.md: the HDF5 layout)
 )";
 

@@ -253,7 +253,7 @@ Table diff_table(const DiffResult& result, Format format) {
   table.numeric.assign(result.by.size(), true);
   for (const bool n : {false, true, true, true, true, true, true, true, true, true, false})
     table.numeric.push_back(n);
-  const bool every_bit = format == Format::csv;
+  const bool every_bit = machine_readable(format);
   const auto number = [every_bit](double v) {
     if (std::isnan(v)) return std::string();
     if (std::isinf(v)) return std::string(v > 0 ? "inf" : "-inf");

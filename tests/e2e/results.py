@@ -1,5 +1,8 @@
 """Reading results files in tests: the columns that must be reproducible, their comparison with a
 reference run, status counts and the /runs table."""
+import csv
+import io
+
 import h5py
 import numpy as np
 
@@ -75,9 +78,9 @@ def live_counts(runner, path):
     r = runner("status", path, "--format", "csv", timeout=30)
     if r.returncode != 0:
         return None
-    lines = r.stdout.splitlines()
-    header = lines.index(",".join(STATUS_NAMES) + ",total")
-    return dict(zip(lines[header].split(","), map(int, lines[header + 1].split(","))))
+    whole = next(csv.DictReader(io.StringIO(r.stdout)))  # one table; first row: the whole file
+    assert whole["parameter"] == "" and whole["value"] == "", r.stdout
+    return {name: int(whole[name]) for name in STATUS_NAMES + ["total"]}
 
 
 def runs_table(path, check_counts=False):
