@@ -24,7 +24,7 @@ def test_plot_rejects_unknown_experiment(corr, tmp_path):
     other = tmp_path / "other.h5"
     shutil.copy(corr.path, other)
     with h5py.File(other, "r+") as f:
-        f.attrs["experiment"] = np.bytes_("splines")
-    with pytest.raises(ValueError, match="no plot for experiment 'splines'.*correlations"):
+        f.attrs["experiment"] = np.bytes_("not_an_experiment")
+    with pytest.raises(ValueError, match="no plot for experiment 'not_an_experiment'.*correlations"):
         nnsweep.plots.plot(other, tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()

@@ -9,10 +9,6 @@ namespace nnsweep::app {
 
 namespace po = boost::program_options;
 
-// `nnsweep run` finished, but some tasks failed (diverged tasks are results, not failures).
-// (Beside core/error.hpp's ExitCode, which every file includes; only the CLI needs it.)
-inline constexpr int exit_failed_tasks = 3;
-
 // Every subcommand takes the arguments after its name (args[0] is the subcommand) and returns
 // the process exit code (core/error.hpp ExitCode).
 int run_command(int argc, char** argv);
@@ -34,8 +30,20 @@ std::optional<po::variables_map> parse(const std::vector<std::string>& args,
                                        const char* positional, int max_positional,
                                        const std::string& usage, bool print_help = true);
 
-// --force: removes the existing file `path` so that it can be written anew; throws config_error
-// saying why when it cannot be removed.
+// A numeric option given as text, checked whole (no "1s", no "1e3" for an integer) and against
+// its range — [low, high], or (low, high] when `open_low` — where inf and nan never belong: throws
+// config_error "--NAME VALUE: <what> in [low, high]". (Boost would read "-1" as a huge unsigned.)
+double real_option(const po::variables_map& vm, const std::string& name, double low, double high,
+                   const std::string& what, bool open_low = false);
+std::int64_t integer_option(const po::variables_map& vm, const std::string& name, std::int64_t low,
+                            std::int64_t high, const std::string& what);
+// The same check for a value already parsed (--time-limit's units and h:m:s forms).
+void check_range(const std::string& option, const std::string& text, double value, double low,
+                 double high, const std::string& what, bool open_low = false);
+
+// --force: removes the existing results file `path` so that it can be written anew; throws
+// file_error for anything but an HDF5 file (a directory, a FIFO, a text file: never deleted), and
+// config_error saying why when it cannot be removed.
 void remove_to_replace(const std::string& path);
 
 // "nnsweep run SPEC.ini --set a=b" as one line (provenance).

@@ -22,6 +22,7 @@ std::string valid_values(const config::ParamSpec& p) {
            : lo     ? cat(">= ", format_number(p.min))
            : hi     ? cat("<= ", format_number(p.max))
                     : "any";
+    for (const auto& word : p.choices) text += " | " + word;
   }
   return p.allows_auto ? text + " | auto" : text;
 }

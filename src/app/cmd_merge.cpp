@@ -36,9 +36,10 @@ int merge_command(const std::vector<std::string>& args) {
   const std::string& out = files.front();
   const std::vector<std::string> inputs(files.begin() + 1, files.end());
 
+  check_output_path(out);
   std::vector<io::ResultsFile> sources;
   for (const auto& path : inputs) {
-    if (path == out)
+    if (path == out || same_file(path, out))
       throw config_error(
           cat(path, ": is both the output and an input — write the merge to a new file"));
     sources.emplace_back(path, io::ResultsFile::Access::read_only);
@@ -49,18 +50,20 @@ int merge_command(const std::vector<std::string>& args) {
   for (std::size_t i = 1; i < sources.size(); ++i)
     check_same_sweep(sources[i], sweep, inputs.front(), "merge only shards of one sweep");
 
-  const io::WriterLock lock(out);
-  if (::access(out.c_str(), F_OK) == 0) {
+  io::WriterLock lock(out);
+  const std::string& target = lock.file();  // through a link: the file it names
+  if (::access(target.c_str(), F_OK) == 0) {
     if (!vm["force"].as<bool>())
       throw config_error(
           cat(out, ": already exists — choose a new output, or replace it with --force"));
-    remove_to_replace(out);
+    remove_to_replace(target);
   }
   io::FileLayout layout = file_layout(sweep);
   layout.spec_text = spec_text;  // as stored (the canonical text of the same spec)
   std::vector<std::string> words(args.begin(), args.end());
-  io::create(out, *sweep.table, layout,
+  io::create(target, *sweep.table, layout,
              {"nnsweep " + join(words, " "), hostname(), "", utc_now(), 1});
+  lock.hold_file();
 
   // Each task is taken from the input with its most final row: done or diverged beat failed,
   // which beats timed out (abandoned); among equals the first input wins.
@@ -101,12 +104,12 @@ int merge_command(const std::vector<std::string>& args) {
   // Inputs are checked before OUT exists; should copying still fail, OUT must not be left half
   // written where a user could take it for a result.
   try {
-    io::ResultsFile target(out, io::ResultsFile::Access::serial_write);
+    io::ResultsFile merged(target, io::ResultsFile::Access::serial_write);
     for (std::size_t i = 0; i < sources.size(); ++i) {
       std::vector<int> run_index;  // input run → output run
       for (const auto& run : sources[i].read_runs()) {
-        run_index.push_back(target.begin_run(run.start));
-        target.end_run(run_index.back(), run.end);
+        run_index.push_back(merged.begin_run(run.start));
+        merged.end_run(run_index.back(), run.end);
       }
       std::vector<std::size_t> copy;
       for (std::size_t t = 0; t < tasks; ++t)
@@ -116,22 +119,22 @@ int merge_command(const std::vector<std::string>& args) {
         r.run = r.run >= 0 && static_cast<std::size_t>(r.run) < run_index.size()
                     ? run_index[static_cast<std::size_t>(r.run)]
                     : -1;
-      target.commit(records);
+      merged.commit(records);
     }
-    target.close();
+    merged.close();
   } catch (...) {
-    std::remove(out.c_str());
+    std::remove(target.c_str());
     throw;
   }
   std::fprintf(
       stderr, "nnsweep: merged %zu files into %s: %zu of %zu tasks finished%s", inputs.size(),
-      out.c_str(), finished, tasks,
+      printable(out).c_str(), finished, tasks,
       duplicates > 0 ? cat(" (", duplicates, " other copies of them ignored)").c_str() : "");
   std::fprintf(stderr,
                pending > 0 ? ", %zu still to do (pending or timed out) — finish with: nnsweep run "
                              "SPEC --out %s --resume\n"
                            : "\n",
-               pending, out.c_str());
+               pending, printable(shell_quote(out)).c_str());
   return pending > 0 ? exit_incomplete : exit_ok;
 }
 

@@ -21,8 +21,8 @@ int plan_command(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")(
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "override a spec entry: key=value; repeatable")(
-      "efficiency", po::value<double>()->default_value(0.9, "0.9"),
-      "smallest acceptable load balance for the suggestion")(
+      "efficiency", po::value<std::string>()->default_value("0.9"),
+      "smallest acceptable load balance for the suggestion, in (0, 1]")(
       "format", po::value<std::string>()->default_value("table"),
       "table, markdown, or for programs csv|json: one table, one row per rank count, columns "
       "ranks, wall_s (predicted makespan, seconds), load_balance (0..1), core_hours, tasks, "
@@ -31,6 +31,8 @@ int plan_command(const std::vector<std::string>& args) {
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
   if (vm.count("spec") == 0) throw config_error("no spec file — usage: nnsweep plan SPEC.ini");
+  const double target =
+      real_option(vm, "efficiency", 0, 1, "must be a load balance (a fraction)", true);
   const auto sets =
       vm.count("set") > 0 ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const Sweep sweep = load_sweep(vm["spec"].as<std::string>(), sets);
@@ -57,7 +59,6 @@ int plan_command(const std::vector<std::string>& args) {
     table.headers = {"ranks", "wall_s",     "load_balance", "core_hours",
                      "tasks", "cost_flops", "suggested"};
   table.numeric.assign(table.headers.size(), true);
-  const double target = vm["efficiency"].as<double>();
   std::size_t suggested = 1;
   double suggested_wall = total;
   for (std::size_t ranks = 1; ranks <= std::max<std::size_t>(1, units.size()) && ranks <= 65536;

@@ -31,7 +31,7 @@ void print_summary(const sched::Summary& s, const std::string& out, int ranks,
                    const std::string& resume_hint) {
   std::fprintf(stderr,
                "nnsweep: %s: %zu of %zu tasks done (%zu failed, %zu diverged) in %s on %d rank%s\n",
-               out.c_str(), s.tasks_done, s.tasks_total, s.failed, s.diverged,
+               printable(out).c_str(), s.tasks_done, s.tasks_total, s.failed, s.diverged,
                format_duration(s.makespan_s).c_str(), ranks, ranks == 1 ? "" : "s");
   std::string busy;
   for (std::size_t r = 0; r < s.busy_s.size() && r < 16; ++r)
@@ -43,7 +43,7 @@ void print_summary(const sched::Summary& s, const std::string& out, int ranks,
     std::fprintf(
         stderr, "nnsweep: stopped early (%s); %zu tasks pending — continue with: %s\n",
         s.time_limit_reached ? "time limit" : cat("signal ", sched::signal_number()).c_str(),
-        s.pending, resume_hint.c_str());
+        s.pending, printable(resume_hint).c_str());
 }
 
 // `launched`: when the command started; `slurm_left`: seconds the Slurm job had left then.
@@ -72,7 +72,8 @@ int run(const sched::Context& world, int argc, char** argv, Clock::time_point la
   std::unique_ptr<io::WriterLock> lock;  // rank 0 holds it while the run writes
   on_root(world, [&] {
     lock = std::make_unique<io::WriterLock>(out);
-    prepare_output(out, sweep, args.resume, args.force, provenance);
+    prepare_output(lock->file(), sweep, args.resume, args.force, provenance);
+    lock->hold_file();  // the file this run writes, created or replaced just now
     time_limit = std::min(time_limit, slurm_left);  // rank 0's view of the job's end
   });
   world.broadcast(time_limit, 0);
@@ -138,14 +139,15 @@ int run(const sched::Context& world, int argc, char** argv, Clock::time_point la
   world.broadcast(code, 0);
   if (!world.is_root()) return code;
   if (summary.tasks_total == 0 && !summary.stopped)
-    std::fprintf(stderr, "nnsweep: %s: nothing to do, every task%s is committed%s\n", out.c_str(),
-                 args.shard.second > 1 ? " of this shard" : "",
+    std::fprintf(stderr, "nnsweep: %s: nothing to do, every task%s is committed%s\n",
+                 printable(out).c_str(), args.shard.second > 1 ? " of this shard" : "",
                  failed_kept > 0
                      ? cat(" (", failed_kept, " failed: rerun them with --retry-failed)").c_str()
                      : "");
   else
-    print_summary(summary, out, world.size(),
-                  cat("nnsweep run ", args.spec_path, " --out ", out, " --resume"));
+    print_summary(
+        summary, out, world.size(),
+        cat("nnsweep run ", shell_quote(args.spec_path), " --out ", shell_quote(out), " --resume"));
   return code;
 }
 
@@ -165,13 +167,14 @@ int run_command(int argc, char** argv) {
     return run(world, argc, argv, launched, slurm_left);
   } catch (const config_error& e) {
     // Every rank reached the same verdict (shared).
-    if (world.is_root()) std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    if (world.is_root()) std::fprintf(stderr, "nnsweep: error: %s\n", printable(e.what()).c_str());
     return exit_usage;
   } catch (const SharedError& e) {
-    if (world.is_root()) std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    if (world.is_root()) std::fprintf(stderr, "nnsweep: error: %s\n", printable(e.what()).c_str());
     return exit_failure;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "[rank %d] nnsweep: error: %s\n", world.rank(), e.what());
+    std::fprintf(stderr, "[rank %d] nnsweep: error: %s\n", world.rank(),
+                 printable(e.what()).c_str());
     std::fflush(stderr);
     mpi.abort(exit_failure);  // never leave other ranks hanging in a collective
   }

@@ -33,7 +33,8 @@ commands:
   --version         version and the commit it was built from
   --help            this text
 
-exit codes: 0 success, 1 error (diff: the files differ), 2 bad spec/arguments/output path,
+exit codes: 0 success, 1 error (diff: the files differ), 2 bad spec/arguments/output path or a
+            damaged or non-regular input file,
             3 run finished but some tasks failed (status lists them; diverged tasks are results),
             75 run stopped early, tasks remain (resume it). Under mpirun, Open MPI 4.1's mpirun
             itself exits 1 when IT receives SIGTERM although every rank drains and returns 75:
@@ -78,13 +79,15 @@ int main(int argc, char** argv) {
     const std::string hint =
         nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge", "diff"});
     std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n",
-                 command.c_str(), hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
+                 printable(command).c_str(),
+                 hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());
     return exit_usage;
   } catch (const config_error& e) {
-    std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    // Messages echo specs, paths and file contents: escaped, so that each is one clean line.
+    std::fprintf(stderr, "nnsweep: error: %s\n", printable(e.what()).c_str());
     return exit_usage;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "nnsweep: error: %s\n", e.what());
+    std::fprintf(stderr, "nnsweep: error: %s\n", printable(e.what()).c_str());
     return exit_failure;
   }
 }

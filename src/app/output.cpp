@@ -16,6 +16,7 @@ std::string default_output(const std::string& spec_path, const std::string& spec
 }
 
 void check_output_path(const std::string& out) {
+  refuse_special_file(out, "--out", "--out names a results file; choose a file path");
   const std::string directory = directory_of(out);
   if (::access(directory.c_str(), F_OK) != 0)
     throw config_error(cat("--out ", out, ": directory '", directory,
@@ -44,7 +45,7 @@ void prepare_output(const std::string& out, const Sweep& sweep, bool resume, boo
     if (resume) {
       const io::ResultsFile existing(out, io::ResultsFile::Access::read_only);
       check_same_sweep(existing, sweep, "",
-                       cat("run the spec stored in the file (h5dump -d /spec ", out,
+                       cat("run the spec stored in the file (h5dump -d /spec ", shell_quote(out),
                            ") or choose another --out"));
       return;
     }

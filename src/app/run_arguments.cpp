@@ -8,6 +8,11 @@
 namespace nnsweep::app {
 namespace {
 
+// Ranges of the numeric options: seconds beyond 1e9 (31 years) only ever mean a typo or inf, and
+// a pack beyond 65536 networks would not fit in memory at any useful width.
+constexpr double max_seconds = 1e9;
+constexpr std::int64_t max_pack = 65536;
+
 constexpr const char* usage =
     "nnsweep run SPEC.ini [--out FILE] [--resume | --force] [--set key=value]...";
 
@@ -32,10 +37,11 @@ po::options_description run_options() {
       "outcome back with nnsweep status FILE.h5 --exit-code; srun passes the ranks' code); tasks that need longer than --grace are abandoned\n"
       "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted "
       "work (see --commit-every).\n\n"
-      "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE),\n"
-      "3 finished but some tasks failed (nnsweep status lists them; --retry-failed; diverged\n"
-      "tasks are results, not failures), 75 tasks remain after a signal or the time limit (run\n"
-      "again with --resume), 1 other errors. Every run records its code in /runs.\n\n"
+      "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE, or\n"
+      "FILE is damaged or not a regular file), 3 finished but some tasks failed (nnsweep status\n"
+      "lists them; --retry-failed; diverged tasks are results, not failures), 75 tasks remain\n"
+      "after a signal or the time limit (run again with --resume), 1 other errors. Every run\n"
+      "records its code in /runs.\n\n"
       "Options");
   options.add_options()("help,h", "show this help")(
       "out,o", po::value<std::string>(),
@@ -44,13 +50,15 @@ po::options_description run_options() {
       "override a spec entry: key=value (a parameter or sweep_seed); repeatable")(
       "resume,r", po::bool_switch(),
       "continue FILE: skip committed tasks, run the rest (starts FILE if it does not exist); "
-      "refused if FILE was written by a different spec")("force,f", po::bool_switch(),
-                                                         "replace an existing FILE")(
+      "refused if FILE was written by a different spec")(
+      "force,f", po::bool_switch(),
+      "replace an existing results FILE (never a directory or a file that is not HDF5)")(
       "io", po::value<std::string>()->default_value("parallel"),
       "parallel: every rank writes its results (MPI-IO); serial: rank 0 writes them all (file "
       "systems where MPI-IO misbehaves, e.g. NFS)")(
-      "pack", po::value<std::size_t>()->default_value(0),
-      "work computed together (0: the experiment's choice): Monte Carlo networks per pack for "
+      "pack", po::value<std::string>()->default_value("0"),
+      "work computed together, 0..65536 (0: the experiment's choice): Monte Carlo networks per "
+      "pack for "
       "correlations, seeds per replica pack for training experiments; changes speed (and how "
       "often a unit checks for a stop), never results")(
       "retry-failed", po::bool_switch(), "with --resume: also rerun tasks that failed (status 2)")(
@@ -61,11 +69,13 @@ po::options_description run_options() {
       "time-limit", po::value<std::string>(),
       "wall-time budget: 3600, 90s, 45m, 2h or 1:30:00 (under Slurm the job's end time also "
       "counts); no task is started that is predicted not to finish, and a task still running at "
-      "the limit is abandoned")("grace", po::value<double>()->default_value(30),
-                                "seconds: after SIGTERM/SIGUSR1, tasks predicted to need more than "
-                                "this are abandoned, the rest may finish within it; then exit 75")(
-      "commit-every", po::value<double>()->default_value(1),
-      "seconds: a rank commits its finished tasks at least this often (and before a task "
+      "the limit is abandoned")(
+      "grace", po::value<std::string>()->default_value("30"),
+      "seconds (0 to 1e9): after SIGTERM/SIGUSR1, tasks predicted to need more than "
+      "this are abandoned, the rest may finish within it; then exit 75")(
+      "commit-every", po::value<std::string>()->default_value("1"),
+      "seconds (0 to 1e9): a rank commits its finished tasks at least this often (and before a "
+      "task "
       "predicted to take longer); a kill -9 loses at most this much of a rank's finished work. "
       "0 commits after every work unit (many small writes)")(
       "progress", po::value<std::string>()->default_value("auto"),
@@ -76,26 +86,25 @@ po::options_description run_options() {
 }  // namespace
 
 double parse_time_limit(const std::string& text) {
+  const std::string what = "must be a duration (e.g. 3600, 45m, 2h or 1:30:00) of seconds";
   double value = 0;
   const auto parts = split(text, ':');
   if (parts.size() > 1) {
     double total = 0;
     for (const auto& p : parts) {
       double v = 0;
-      if (!parse_double(p, v) || v < 0)
-        throw config_error(
-            cat("--time-limit ", text, ": not a duration — use e.g. 3600, 45m, 2h or 1:30:00"));
+      if (!parse_double(p, v) || !(v >= 0)) v = std::nan("");
       total = total * 60 + v;
     }
+    check_range("--time-limit", text, total, 0, max_seconds, what, true);
     return total;
   }
   const char unit = text.empty() ? 's' : text.back();
   const double scale = unit == 'h' ? 3600 : unit == 'm' ? 60 : 1;
   const std::string number =
       (unit == 'h' || unit == 'm' || unit == 's') ? text.substr(0, text.size() - 1) : text;
-  if (!parse_double(number, value) || !(value > 0))
-    throw config_error(cat("--time-limit ", text,
-                           ": not a positive duration — use e.g. 3600, 45m, 2h or 1:30:00"));
+  if (!parse_double(number, value)) value = std::nan("");
+  check_range("--time-limit", text, value * scale, 0, max_seconds, what, true);
   return value * scale;
 }
 
@@ -126,7 +135,8 @@ std::optional<RunArguments> parse_run_arguments(const std::vector<std::string>& 
   if (a.io_mode != "parallel" && a.io_mode != "serial")
     throw config_error(cat("--io ", a.io_mode, ": use parallel or serial"));
   a.serial = a.io_mode == "serial";
-  a.pack = vm["pack"].as<std::size_t>();
+  a.pack = static_cast<std::size_t>(
+      integer_option(vm, "pack", 0, max_pack, "must be a whole number of networks or seeds"));
   if (vm.count("time-limit") > 0)
     a.time_limit_s = parse_time_limit(vm["time-limit"].as<std::string>());
   a.retry_failed = vm["retry-failed"].as<bool>();
@@ -134,12 +144,8 @@ std::optional<RunArguments> parse_run_arguments(const std::vector<std::string>& 
     throw config_error(
         "--retry-failed needs --resume (it reruns failed tasks of an existing FILE)");
   if (vm.count("shard") > 0) a.shard = parse_shard(vm["shard"].as<std::string>());
-  a.grace_s = vm["grace"].as<double>();
-  if (!(a.grace_s >= 0)) throw config_error(cat("--grace ", a.grace_s, ": must be >= 0 seconds"));
-  a.commit_every_s = vm["commit-every"].as<double>();
-  if (!(a.commit_every_s >= 0 && std::isfinite(a.commit_every_s)))
-    throw config_error(
-        cat("--commit-every ", a.commit_every_s, ": must be a number of seconds >= 0"));
+  a.grace_s = real_option(vm, "grace", 0, max_seconds, "must be a number of seconds");
+  a.commit_every_s = real_option(vm, "commit-every", 0, max_seconds, "must be a number of seconds");
   a.progress = sched::parse_progress_style(vm["progress"].as<std::string>());
   return a;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// What nnsweep asks Slurm: the time its job has left.
+// What nnsweep asks Slurm: the time its job has left (scontrol, run without a shell).
 namespace nnsweep::app {
 
 // Seconds left before the Slurm job's end time (from `scontrol show job`), minus a margin for the

@@ -12,8 +12,9 @@ namespace {
 
 constexpr std::size_t max_axis_points = 10'000'000;
 
-// Splits on commas that are not inside parentheses.
-std::vector<std::string> split_items(std::string_view expression) {
+// Splits on commas that are not inside parentheses. Unbalanced parentheses are an error: the
+// split would otherwise swallow or drop items silently.
+std::vector<std::string> split_items(const ParamSpec& spec, std::string_view expression) {
   std::vector<std::string> items;
   int depth = 0;
   std::size_t start = 0;
@@ -21,6 +22,10 @@ std::vector<std::string> split_items(std::string_view expression) {
     const char c = i < expression.size() ? expression[i] : ',';
     if (c == '(') ++depth;
     if (c == ')') --depth;
+    if (depth < 0 || (i == expression.size() && depth != 0))
+      throw config_error(cat(spec.name, " = ", trim(expression),
+                             ": unbalanced parentheses — write linspace(a, b, n) or "
+                             "logspace(a, b, n), items separated by commas"));
     if (c == ',' && depth == 0) {
       items.emplace_back(trim(expression.substr(start, i - start)));
       start = i + 1;
@@ -33,6 +38,9 @@ double number(const ParamSpec& spec, std::string_view text, std::string_view ite
   double value = 0;
   if (!parse_double(text, value))
     throw config_error(cat(spec.name, " = ", item, ": '", trim(text), "' is not a number"));
+  if (!std::isfinite(value))
+    throw config_error(cat(spec.name, " = ", item, ": '", trim(text),
+                           "' is not a finite number — bounds and steps must be finite"));
   return value;
 }
 
@@ -54,10 +62,14 @@ Value from_double(const ParamSpec& spec, double value, std::string_view item) {
 
 void expand_function(const ParamSpec& spec, std::string_view item, std::vector<Value>& out) {
   const std::size_t open = item.find('(');
+  const std::size_t close = item.find(')');
   const std::string_view name = trim(item.substr(0, open));
-  if (item.back() != ')' || (name != "linspace" && name != "logspace"))
+  if (name != "linspace" && name != "logspace")
     throw config_error(cat(spec.name, " = ", item,
                            ": unknown function — use linspace(a, b, n) or logspace(a, b, n)"));
+  if (close + 1 != item.size())
+    throw config_error(cat(spec.name, " = ", item, ": unexpected '", trim(item.substr(close + 1)),
+                           "' after ", name, "(...) — separate items with commas"));
   const auto args = split(item.substr(open + 1, item.size() - open - 2), ',');
   if (args.size() != 3)
     throw config_error(
@@ -131,7 +143,7 @@ std::vector<Value> parse_axis(const ParamSpec& spec, std::string_view expression
                               std::string_view where) {
   std::vector<Value> values;
   try {
-    for (const auto& item : split_items(expression)) {
+    for (const auto& item : split_items(spec, expression)) {
       if (item.empty())
         throw config_error(cat(spec.name, " = ", trim(expression),
                                ": empty item — list values as a,b,c (see `nnsweep list` for ",

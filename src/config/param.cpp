@@ -86,6 +86,8 @@ std::string range_text(const ParamSpec& spec) {
                 " joined by '/', e.g. 32/64/32");
       break;
   }
+  if (spec.type != ParamType::choice)
+    for (const auto& word : spec.choices) fix += cat(", or ", word);
   if (spec.allows_auto) fix += ", or auto";
   throw config_error(cat(spec.name, " = ", text, ": ", problem, " — ", fix));
 }
@@ -100,6 +102,11 @@ void check_range(const ParamSpec& spec, std::string_view text, double value) {
 Value parse_value(const ParamSpec& spec, std::string_view raw) {
   const std::string_view text = trim(raw);
   if (spec.allows_auto && text == "auto") return std::string("auto");
+  // A number may also take the words listed in its choices (e.g. batch = full), kept as text
+  // like "auto" until the experiment resolves them.
+  if (spec.type != ParamType::choice)
+    for (const auto& word : spec.choices)
+      if (word == text) return word;
   switch (spec.type) {
     case ParamType::integer: {
       std::int64_t value = 0;
@@ -110,6 +117,8 @@ Value parse_value(const ParamSpec& spec, std::string_view raw) {
     case ParamType::real: {
       double value = 0;
       if (!parse_double(text, value)) bad_value(spec, text, "not a number");
+      // inf and nan mean nothing a kernel could run with, even where the range is unbounded.
+      if (!std::isfinite(value)) bad_value(spec, text, "not a finite number");
       check_range(spec, text, value);
       return value;
     }

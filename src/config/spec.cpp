@@ -6,8 +6,10 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
 
 namespace nnsweep::config {
 namespace {
@@ -56,6 +58,7 @@ void apply(RawSpec& raw, const std::string& key, const std::string& value, std::
 }
 
 void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
+  std::set<std::string> given;  // two --set of one key: which one was meant?
   for (const auto& item : overrides) {
     const auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -66,8 +69,71 @@ void apply_overrides(RawSpec& raw, const std::vector<std::string>& overrides) {
     const bool top_level =
         std::find(top_level_keys.begin(), top_level_keys.end(), key) != top_level_keys.end();
     if (!top_level && !starts_with(key, "params.")) key.insert(0, "params.");
+    if (key != "zip" && !given.insert(key).second)
+      throw config_error(cat("--set ", starts_with(key, "params.") ? key.substr(7) : key,
+                             ": given twice — keep one --set per key"));
     apply(raw, key, value, "--set", true);
   }
+}
+
+// A grid point listed twice (seed = 1,1,2; overlapping ranges) would become two tasks that report
+// counts as independent replicas: refused, naming the key and the value. In a zip group a point
+// is the tuple of its members' values.
+void refuse_repeated_points(const RawSpec& raw, const SweepSpec& spec, const Schema& schema) {
+  for (const auto& axis : spec.axes(schema)) {
+    std::unordered_set<std::string> seen;
+    seen.reserve(axis.points.size());
+    for (const auto& point : axis.points) {
+      std::vector<std::string> texts;
+      for (const auto& v : point) texts.push_back(format_value(v));
+      const std::string text = join(texts, ", ");
+      if (seen.insert(text).second) continue;
+      std::vector<std::string> names;
+      for (const std::size_t i : axis.params) names.push_back(schema[i].name);
+      const std::string key = join(names, "+");
+      const auto given = std::find_if(raw.params.begin(), raw.params.end(),
+                                      [&](const auto& p) { return p.first == key; });
+      const std::string expression = given != raw.params.end() ? " = " + given->second : "";
+      throw config_error(
+          cat(raw.origin, " [params] ", key, expression, ": the ",
+              names.size() > 1 ? "point (" + text + ")" : "value " + text,
+              " twice — list each grid point once (a repeat would be computed again and "
+              "counted as an independent replica)"));
+    }
+  }
+}
+
+// A spec is UTF-8 text (a UTF-8 byte-order mark is dropped). UTF-16 (which editors on some
+// systems write), NUL bytes, other encodings and control characters are refused here with the
+// line and the fix, before the INI parser turns them into a puzzling error or a silent misread.
+std::string_view checked_text(std::string_view text, std::string_view origin) {
+  if (starts_with(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
+  if (starts_with(text, "\xFF\xFE") || starts_with(text, "\xFE\xFF"))
+    throw config_error(cat(origin,
+                           ": is UTF-16 text — save it as UTF-8 (e.g. iconv -f UTF-16 -t "
+                           "UTF-8 SPEC > spec.ini)"));
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') ++line;
+    const auto refuse = [&](std::string_view problem, std::string_view fix) {
+      return config_error(cat(origin, ": line ", line, " ", problem, " — ", fix));
+    };
+    if (c == 0)
+      throw refuse("holds a NUL byte", "a spec is plain UTF-8 text; save it as such (not UTF-16)");
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7F)
+      throw refuse(cat("holds the control character ", printable(text.substr(i, 1))),
+                   "remove it; a spec is plain text");
+    if (c >= 0x80) {
+      const std::string_view rest = text.substr(i, 4);
+      const std::string shown = printable(rest);
+      // printable keeps a valid UTF-8 character and escapes anything else.
+      if (starts_with(shown, "\\x"))
+        throw refuse("is not UTF-8", "save the spec as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)");
+      i += c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;  // the rest of this character
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -76,7 +142,7 @@ RawSpec read_spec_text(std::string_view text, std::string_view origin,
                        const std::vector<std::string>& overrides) {
   RawSpec raw;
   raw.origin = std::string(origin);
-  std::istringstream stream{std::string(text)};
+  std::istringstream stream{std::string(checked_text(text, origin))};
   po::parsed_options parsed(nullptr);
   try {
     po::options_description none;
@@ -85,7 +151,12 @@ RawSpec read_spec_text(std::string_view text, std::string_view origin,
     throw config_error(cat(origin, ": ", e.what(),
                            " — each line must be `key = value`, `[section]` or a # comment"));
   }
+  std::set<std::string> given;  // a top-level key twice: which line was meant?
   for (const auto& option : parsed.options) {
+    if (option.string_key != "zip" && !starts_with(option.string_key, "params.") &&
+        !given.insert(option.string_key).second)
+      throw config_error(cat(origin, " ", option.string_key,
+                             ": given twice — keep one line per key (zip may repeat)"));
     const std::string value =
         option.value.empty() ? std::string() : std::string(trim(option.value.front()));
     apply(raw, option.string_key, value, origin, false);
@@ -98,6 +169,8 @@ RawSpec read_spec_text(std::string_view text, std::string_view origin,
 }
 
 RawSpec read_spec_file(const std::string& path, const std::vector<std::string>& overrides) {
+  refuse_special_file(path, "spec",
+                      "give the path of a spec file, e.g. jobs/examples/correlations.ini");
   std::ifstream file(path);
   if (!file)
     throw config_error(
@@ -169,6 +242,7 @@ SweepSpec resolve(const RawSpec& raw, const Schema& schema) {
     spec.zips.push_back(members);
   }
   std::sort(spec.zips.begin(), spec.zips.end());
+  refuse_repeated_points(raw, spec, schema);
   if (spec.task_count(schema) > (std::size_t{1} << 40))
     throw config_error(
         cat(raw.origin,

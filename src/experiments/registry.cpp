@@ -7,7 +7,10 @@
 // In `nnsweep list` order.
 #define NNSWEEP_EXPERIMENTS(X) \
   X(correlations)              \
-  X(linear_teacher)
+  X(linear_teacher)            \
+  X(support)                   \
+  X(splines)                   \
+  X(symmetry)
 
 namespace nnsweep::experiments {
 

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "nnsweep/core/error.hpp"
+#include "shapes.hpp"
 
 namespace nnsweep::io::h5 {
 
@@ -21,7 +22,14 @@ herr_t innermost(unsigned n, const H5E_error2_t* error, void* data) {
 std::string last_error() {
   std::string message;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &message);
-  return message;
+  // HDF5's reasons may span lines ("file read failed: time = ...\n, filename = ..."): one line.
+  std::string line;
+  for (const char c : message)
+    if (c != '\n' && c != '\r')
+      line += c;
+    else if (!line.empty() && line.back() != ' ')
+      line += ' ';
+  return std::string(trim(line));
 }
 
 hid_t check(hid_t value, const std::string& where, const char* what) {
@@ -100,6 +108,15 @@ std::string read_attribute(hid_t object, const std::string& name, const std::str
       check(H5Aopen(object, name.c_str(), H5P_DEFAULT), where, ("H5Aopen " + name).c_str()),
       H5Aclose);
   Handle type(check(H5Aget_type(attribute.get()), where, "H5Aget_type"), H5Tclose);
+  // One value, of fixed size: the reads below have room for exactly that.
+  Handle space(check(H5Aget_space(attribute.get()), where, "H5Aget_space"), H5Sclose);
+  const hssize_t values = H5Sget_simple_extent_npoints(space.get());
+  if (values != 1)
+    throw file_error(cat(where, ": attribute ", name, " holds ", values, " values, not one — ",
+                         shapes::damaged_fix));
+  if (H5Tget_class(type.get()) == H5T_STRING && H5Tis_variable_str(type.get()) != 0)
+    throw file_error(
+        cat(where, ": attribute ", name, " is variable-length text — ", shapes::damaged_fix));
   switch (H5Tget_class(type.get())) {
     case H5T_STRING: {
       const std::size_t size = H5Tget_size(type.get());
@@ -127,7 +144,8 @@ std::string read_attribute(hid_t object, const std::string& name, const std::str
       return format_number(value);
     }
     default:
-      throw io_error(cat(where, ": attribute ", name, " has an unsupported type"));
+      throw file_error(
+          cat(where, ": attribute ", name, " has an unsupported type — ", shapes::damaged_fix));
   }
 }
 

@@ -11,6 +11,8 @@
 #include "h5.hpp"
 #include "layout.hpp"
 #include "nnsweep/core/error.hpp"
+#include "nnsweep/core/system.hpp"
+#include "shapes.hpp"
 
 namespace nnsweep::io {
 
@@ -20,6 +22,9 @@ using h5::Handle;
 using grid::Column;
 using grid::ColumnKind;
 using grid::ColumnType;
+
+// The most tasks a file may claim: the largest grid a spec may have (config::resolve).
+constexpr std::int64_t max_file_tasks = std::int64_t{1} << 40;
 
 struct ResultsFile::Impl {
   std::string path;
@@ -53,7 +58,7 @@ struct ResultsFile::Impl {
       try {
         c.kind = grid::parse_kind(h5::read_attribute(ds, "kind", at));
       } catch (const error& e) {
-        throw io_error(cat(at, ": ", e.what(), " — written by another nnsweep version?"));
+        throw file_error(cat(at, ": ", e.what(), " — ", shapes::damaged_fix));
       }
     }
     Handle type(check(H5Dget_type(ds), at, "H5Dget_type"), H5Tclose);
@@ -179,6 +184,35 @@ struct ResultsFile::Impl {
     }
   }
 
+  // Every dataset has the shape and value class the file's own metadata promises: each read
+  // below sizes its buffer from that metadata alone.
+  void check_shapes() {
+    using shapes::Values;
+    const hid_t root = file.get();
+    const auto values_of = [](const Column& c) {
+      return c.type == ColumnType::string ? Values::text : Values::number;
+    };
+    const std::string by_tasks = cat("task_count = ", tasks);
+    const std::vector<hsize_t> per_task{tasks};
+    shapes::expect(root, path, "spec", {}, Values::text, "the layout");
+    shapes::expect(root, path, layout::task_dim, per_task, Values::number, by_tasks);
+    for (const auto& c : layout::metadata_columns())
+      shapes::expect(root, path, c.name, per_task, values_of(c), by_tasks);
+    for (const auto& c : layout::companion_columns(results))
+      shapes::expect(root, path, c.name, per_task, values_of(c), by_tasks);
+    for (const auto& name : parameters)
+      shapes::expect(root, path, name, per_task, values_of(read_spec(name)), by_tasks);
+    for (const auto& c : results.columns()) {
+      std::vector<hsize_t> dims = per_task;
+      for (const auto& d : c.dims) dims.push_back(d.length);
+      shapes::expect(root, path, c.name, dims, values_of(c), by_tasks);
+    }
+    const std::string by_runs = cat("the /runs capacity ", max_runs);
+    for (const auto& c : layout::run_columns())
+      shapes::expect(root, path, std::string(layout::runs_group) + "/" + c.name, {max_runs},
+                     values_of(c), by_runs);
+  }
+
   void flush_if_serial() {
     if (access == Access::serial_write)
       check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), path, "H5Fflush");
@@ -187,6 +221,9 @@ struct ResultsFile::Impl {
 
 ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
     : impl_(std::make_unique<Impl>()) {
+  // Before opening: a FIFO would block H5Fopen until a writer comes, a directory would fail
+  // with HDF5's words.
+  refuse_special_file(path, "", "a results file is a regular HDF5 file — check the path");
   h5::quiet_errors();
   impl_->path = path;
   impl_->access = access;
@@ -211,19 +248,30 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
   impl_->file = Handle(H5Fopen(path.c_str(), flags, fapl.get()), H5Fclose);
   if (!impl_->file.valid()) {
     const bool exists = ::access(path.c_str(), F_OK) == 0;
-    throw io_error(exists ? cat(path, ": not a readable HDF5 file (", h5::last_error(),
-                                ") — it may be truncated or corrupt; start over with --force")
-                          : cat(path, ": no such results file — check the path"));
+    if (!exists) throw file_error(cat(path, ": no such results file — check the path"));
+    throw file_error(cat(path, ": not a readable HDF5 file (", h5::last_error(),
+                         ") — if it is a results file, ", shapes::damaged_fix));
   }
   const hid_t root = impl_->file.get();
-  if (!h5::has_attribute(root, "schema_version") || !h5::has_attribute(root, "results"))
-    throw io_error(cat(path, ": not an nnsweep results file (no schema_version attribute)"));
+  if (!h5::has_attribute(root, "schema_version"))
+    throw file_error(cat(path,
+                         ": not an nnsweep results file (no schema_version attribute) — "
+                         "check the path"));
   const std::string version = h5::read_attribute(root, "schema_version", path);
   if (version != std::to_string(layout::schema_version))
-    throw io_error(cat(path, ": results file schema version ", version,
-                       ", this nnsweep reads version ", layout::schema_version,
-                       " — use the nnsweep that wrote it"));
-  impl_->tasks = std::stoull(h5::read_attribute(root, "task_count", path));
+    throw file_error(cat(path, ": results file schema version ", version,
+                         ", this nnsweep reads version ", layout::schema_version,
+                         " — use the nnsweep that wrote it"));
+  for (const char* name : {"task_count", "parameters", "results", "experiment"})
+    if (!h5::has_attribute(root, name))
+      throw file_error(cat(path, ": no root attribute ", name, " — ", shapes::damaged_fix));
+  const std::string count_text = h5::read_attribute(root, "task_count", path);
+  std::int64_t count = -1;
+  if (!parse_int64(count_text, count) || count < 0 || count > max_file_tasks)
+    throw file_error(cat(path, ": attribute task_count = ", count_text,
+                         " is not a task count in [0, ", max_file_tasks, "] — ",
+                         shapes::damaged_fix));
+  impl_->tasks = static_cast<std::size_t>(count);
   // Every dataset the layout promises must be there: a clear error now, not an HDF5 one later.
   std::vector<std::string> required{"spec", layout::task_dim};
   for (const auto& c : layout::metadata_columns()) required.push_back(c.name);
@@ -245,9 +293,8 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
     return !group_ok || H5Lexists(root, name.c_str(), H5P_DEFAULT) <= 0;
   };
   const auto incomplete = [&](const std::string& name) {
-    return io_error(
-        cat(path, ": incomplete results file (no dataset '", name,
-            "') — it was not written by nnsweep, or was damaged; start over with --force"));
+    return file_error(
+        cat(path, ": incomplete results file (no dataset '", name, "') — ", shapes::damaged_fix));
   };
   for (const auto& name : required)
     if (missing(name)) throw incomplete(name);
@@ -256,11 +303,12 @@ ResultsFile::ResultsFile(const std::string& path, Access access, MPI_Comm comm)
   try {
     impl_->results = grid::ColumnSet(results);
   } catch (const error& e) {
-    throw io_error(cat(path, ": its result columns are inconsistent (", e.what(),
-                       ") — it was not written by this nnsweep; start over with --force"));
+    throw file_error(cat(path, ": its result columns are inconsistent (", e.what(), ") — ",
+                         shapes::damaged_fix));
   }
   for (const auto& c : layout::companion_columns(impl_->results))
     if (missing(c.name)) throw incomplete(c.name);
+  impl_->check_shapes();
 }
 
 ResultsFile::~ResultsFile() {

@@ -270,6 +270,85 @@ bool Pack<T, L>::fused() const {
 }
 
 template <typename T, int L>
+bool Pack<T, L>::shallow_fusable() const {
+  const NetworkSpec& net = spec_.network;
+  return fused_allowed_ && !direct_ && batch_ >= n_ && net.depth() == 2 && net.input == 1 &&
+         net.activation.kind == ActivationKind::relu && spec_.loss == LossKind::mse &&
+         net.layers[0].bias && net.layers[0].trainable && net.layers[1].width == 1 &&
+         net.layers[1].trainable && (!net.skip || net.skip_trainable);
+}
+
+// One full-batch step of f(x) = Σ_k v_k relu(w_k x + b_k) [+ b_out] [+ a x + c] with the MSE
+// loss: pass 1 the outputs f_s (units outer, samples inner), r_s = 2(f_s − y_s)/n; pass 2 per
+// unit, recomputing z = w x + b: ∂v_k = Σ_s r_s relu(z_ks), ∂b_k = v_k Σ_{z>0} r_s,
+// ∂w_k = v_k Σ_{z>0} r_s x_s; then the optimizer's update (weight decay and all) as usual.
+template <typename T, int L>
+void Pack<T, L>::step_shallow() {
+  using V = Vec<T, L>;
+  using detail::sz;
+  const NetworkSpec& net = spec_.network;
+  const int k_count = net.layers[0].width;
+  const std::size_t n = sz(n_);
+  if (grad_.size() != layout_.size * L) grad_.resize(layout_.size * L);
+  if (y_chunk_.size() < n * L) y_chunk_.resize(n * L);
+  T* theta = params_.data();
+  T* g = grad_.data();
+  const T* w = theta + layout_.weights[0] * L;
+  const T* b = theta + layout_.bias[0] * L;
+  const T* v = theta + layout_.weights[1] * L;
+  T* f = y_chunk_.data();  // outputs, then residuals
+  const V zero = V::zero();
+  for (std::size_t s = 0; s < n; ++s) zero.store(f + s * L);
+  for (int k = 0; k < k_count; ++k) {
+    const V wk = V::load(w + sz(k) * L), bk = V::load(b + sz(k) * L), vk = V::load(v + sz(k) * L);
+    for (std::size_t s = 0; s < n; ++s) {
+      const V z = fma(wk, V::load(x_.data() + s * L), bk);
+      fma(vk, select_less(zero, z, z, zero), V::load(f + s * L)).store(f + s * L);
+    }
+  }
+  const bool out_bias = net.layers[1].bias;
+  const V c_out = out_bias ? V::load(theta + layout_.bias[1] * L) : zero;
+  const V a = net.skip ? V::load(theta + layout_.skip_weights * L) : zero;
+  const V c = net.skip ? V::load(theta + layout_.skip_bias * L) : zero;
+  for (std::size_t s = 0; s < n; ++s) {
+    const V x = V::load(x_.data() + s * L);
+    (V::load(f + s * L) + c_out + fma(a, x, c)).store(f + s * L);
+  }
+  check_outputs(static_cast<int>(n_), f);
+  const V two_over_n = V::broadcast(static_cast<T>(2.0 / static_cast<double>(n_)));
+  V ga = zero, gc = zero;
+  for (std::size_t s = 0; s < n; ++s) {
+    const V x = V::load(x_.data() + s * L);
+    const V r = (V::load(f + s * L) - V::load(y_.data() + s * L)) * two_over_n;
+    r.store(f + s * L);
+    ga = fma(r, x, ga);
+    gc = gc + r;
+  }
+  for (int k = 0; k < k_count; ++k) {
+    const V wk = V::load(w + sz(k) * L), bk = V::load(b + sz(k) * L), vk = V::load(v + sz(k) * L);
+    V gv = zero, gb = zero, gw = zero;
+    for (std::size_t s = 0; s < n; ++s) {
+      const V x = V::load(x_.data() + s * L), r = V::load(f + s * L);
+      const V z = fma(wk, x, bk);
+      gv = fma(r, select_less(zero, z, z, zero), gv);
+      const V active = select_less(zero, z, r, zero);
+      gb = gb + active;
+      gw = fma(active, x, gw);
+    }
+    (vk * gw).store(g + (layout_.weights[0] + sz(k)) * L);
+    (vk * gb).store(g + (layout_.bias[0] + sz(k)) * L);
+    gv.store(g + (layout_.weights[1] + sz(k)) * L);
+  }
+  if (out_bias) gc.store(g + layout_.bias[1] * L);
+  if (net.skip) {
+    ga.store(g + layout_.skip_weights * L);
+    gc.store(g + layout_.skip_bias * L);
+  }
+  optimizer_->update(layout_, theta, g);
+  ++steps_;
+}
+
+template <typename T, int L>
 bool Pack<T, L>::all_diverged() const {
   return std::all_of(diverged_at_.begin(), diverged_at_.end(),
                      [](std::int64_t s) { return s >= 0; });
@@ -441,6 +520,10 @@ void Pack<T, L>::advance(std::int64_t steps) {
         const std::int64_t first = epoch_position_,
                            last = first + std::min(steps, per_epoch - first);
         bool done = false;
+        if (shallow_fusable()) {
+          for (std::int64_t t = first; t < last; ++t) step_shallow();
+          done = true;
+        }
         if constexpr (detail::VecActivation<T, L, decltype(act)>::available) {
           if (fused()) {
             steps_fused(act, lo, first, last);

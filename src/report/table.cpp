@@ -55,16 +55,17 @@ std::string json_number(const std::string& s) {
 }  // namespace
 
 std::string render(const Table& input, Format format) {
-  // Markdown: a `|` inside a cell would end it.
-  Table escaped;
-  if (format == Format::markdown) {
-    escaped = input;
-    for (auto* row : {&escaped.headers})
-      for (auto& text : *row) text = markdown_cell(text);
-    for (auto& row : escaped.rows)
-      for (auto& text : row) text = markdown_cell(text);
-  }
-  const Table& table = format == Format::markdown ? escaped : input;
+  // Cells may hold text from a file (errors, parameter values): control characters are escaped
+  // (a newline would break the row, an escape sequence would reach the terminal). Markdown: a
+  // `|` inside a cell would end it.
+  Table escaped = input;
+  const auto clean = [&](const std::string& text) {
+    return format == Format::markdown ? markdown_cell(printable(text)) : printable(text);
+  };
+  for (auto& text : escaped.headers) text = clean(text);
+  for (auto& row : escaped.rows)
+    for (auto& text : row) text = clean(text);
+  const Table& table = escaped;
   std::string out;
   const std::size_t n = table.headers.size();
   if (format == Format::json) {

@@ -12,7 +12,7 @@ from results import read, rows_equal
 HERE = os.path.join(os.path.dirname(__file__), "reference")
 
 
-@pytest.mark.parametrize("name", ["linear_teacher", "linear_teacher_defaults"])
+@pytest.mark.parametrize("name", ["linear_teacher", "linear_teacher_defaults", "support"])
 def test_result_columns_match_the_recorded_reference(nnsweep, name):
     spec = os.path.join(HERE, name + ".ini")
     r = nnsweep("run", spec, "--out", "r.h5", "--progress", "none")

@@ -75,6 +75,19 @@ const char* const specs[] = {
     "0.01,1\n"
     "n_train = 40\nn_test = 200\nepochs = 15\nbatch = 1,7\nlog_points = 6\nprecision = "
     "double,float\nseed = 0..5\n",
+    "experiment = support\nsweep_seed = 8\n[params]\nn_train = 20\nd = 6\nrelevant = 2\nwidth = "
+    "5\ndepth = 2\nsteps = 60\nlog_points = 7\nbatch = 3,full\nwd = 0,0.1\nprecision = "
+    "double,float\nbatch_seed = 0,1\nseed = 0..4\n",
+    "experiment = support\nsweep_seed = 9\n[params]\nmodel = toy\nn_train = 30\nlr = "
+    "0.01\nclip = 0\nsteps = 200\nbatch = 4,full\nseed = 0..6\n",
+    "experiment = splines\nsweep_seed = 8\n[params]\nwidth = 6\nsteps = 200\nlog_points = 5\n"
+    "grid_points = 9\nreg_mode = pn,ses,bf\nwd_rel = 0.3\nprecision = double,float\nseed = 0..4\n",
+    "experiment = splines\nsweep_seed = 9\n[params]\nwidth = 5\ndepth = 3\nd = 3\ndata = "
+    "index,grid\nn_points = 10\noptimizer = gd\nsteps = 100\nlog_points = 4\ngrid_points = 5\nseed "
+    "= 0..5\n",
+    "experiment = symmetry\nsweep_seed = 8\n[params]\nteacher_width = 2\nwidth = 2,4\nd = 2\n"
+    "n_train = 60\nsteps = 150\noptimizer = gd,adam\nprecision = double,float\npolish_steps = "
+    "40\nteacher_seed = 0,1\nseed = 0..4\n",
 };
 
 }  // namespace

@@ -38,6 +38,28 @@ TEST_CASE("activation derivatives match central finite differences", "[activatio
   }
 }
 
+TEST_CASE(
+    "g = sigmoid(4x) + softplus(x) from one exponential: definition, second derivative, "
+    "tails, float",
+    "[activation]") {
+  const auto g = nn::parse_activation("g");
+  for (double x : {-700.0, -40.0, -9.0, -1e-3, 1e-3, 9.0, 40.0, 700.0}) {
+    INFO("x = " << x);
+    const double s4 = 1 / (1 + std::exp(-4 * x)), s = 1 / (1 + std::exp(-x));
+    const double sp = x > 30 ? x + std::exp(-x) : std::log1p(std::exp(x));
+    CHECK(nn::value(g, x) == Approx(s4 + sp).epsilon(1e-15).margin(1e-300));
+    CHECK(nn::derivative(g, x) == Approx(4 * s4 * (1 - s4) + s).epsilon(1e-14).margin(1e-300));
+    CHECK(std::isfinite(nn::second_derivative(g, x)));
+    const float xf = static_cast<float>(x);
+    CHECK(nn::act::G::value(xf, 0.0f) == Approx(s4 + sp).epsilon(1e-6).margin(1e-30));
+  }
+  const double h = 1e-5;
+  for (double x : {-2.3, -0.51, 0.0, 0.27, 1.9}) {
+    const double fd = (nn::derivative(g, x + h) - nn::derivative(g, x - h)) / (2 * h);
+    CHECK(nn::second_derivative(g, x) == Approx(fd).epsilon(1e-8).margin(1e-9));
+  }
+}
+
 TEST_CASE("activation names parse, and bad ones say what is valid", "[activation]") {
   CHECK(nn::parse_activation("leaky_relu", 0.25).alpha == 0.25);
   CHECK(nn::parse_activation("relu", 0.25).alpha == 0);

@@ -117,3 +117,90 @@ TEST_CASE("spec errors are one line naming key, value and fix", "[config]") {
                               error_of("experiment = demo\nzip = seed+width\n")})
     CHECK(message.find('\n') == std::string::npos);
 }
+
+TEST_CASE("a number takes the words of its choices as text (batch = full)", "[config]") {
+  ParamSpec batch{"batch", ParamType::integer, "8",  "samples", "mini-batch", 1,
+                  1e9,     {"full"},           false};
+  CHECK(parse_value(batch, "12") == Value{std::int64_t{12}});
+  CHECK(parse_value(batch, " full ") == Value{std::string("full")});
+  CHECK_THROWS_WITH(parse_value(batch, "fulll"),
+                    Catch::Contains("not a whole number") && Catch::Contains(", or full"));
+  CHECK_THROWS_WITH(parse_value(batch, "0"), Catch::Contains("out of range"));
+}
+
+TEST_CASE("duplicate grid points are refused, naming the key and the value", "[config]") {
+  const std::string head = "experiment = demo\n[params]\n";
+  CHECK_THAT(error_of(head + "seed = 1,1,2\n"),
+             Catch::Contains("seed = 1,1,2") && Catch::Contains("value 1 twice"));
+  CHECK_THAT(error_of(head + "width = 1..4, 3..6\n"),
+             Catch::Contains("width = 1..4, 3..6") && Catch::Contains("value 3 twice"));
+  CHECK_THAT(error_of(head + "lr = 0.1, 0.10\n"), Catch::Contains("value 0.1 twice"));
+  CHECK_THAT(error_of(head + "activation = relu,tanh,relu\n"), Catch::Contains("value relu twice"));
+  // In a zip group a point is the tuple: a value may repeat in one member, not a whole point.
+  CHECK_THAT(error_of("experiment = demo\nzip = depth+width\n[params]\nwidth = 8,16,8\n"
+                      "depth = 1,1,1\n"),
+             Catch::Contains("width+depth") && Catch::Contains("(8, 1) twice"));
+  CHECK(error_of("experiment = demo\nzip = depth+width\n[params]\nwidth = 8,16\ndepth = 1,1\n") ==
+        "no error");
+  CHECK_THAT(error_of("experiment = demo\n", {"seed=1,1"}), Catch::Contains("value 1 twice"));
+}
+
+TEST_CASE("a value the grammar does not fully consume is an error", "[config]") {
+  CHECK_THROWS_WITH(axis("lr", "linspace(0, 1, 3))"), Catch::Contains("unbalanced parentheses"));
+  CHECK_THROWS_WITH(axis("lr", "linspace(0, 1, 3), 7)"), Catch::Contains("unbalanced parentheses"));
+  CHECK_THROWS_WITH(axis("lr", "linspace(0, 1, 3"), Catch::Contains("unbalanced parentheses"));
+  CHECK_THROWS_WITH(axis("lr", "(0.1), 0.2"), Catch::Contains("unbalanced parentheses") ||
+                                                  Catch::Contains("unknown function"));
+  CHECK_THROWS_WITH(axis("width", "1..8 *2 *2"), Catch::Contains("not a number"));
+  CHECK_THROWS_WITH(axis("width", "1..8 step 2 step 3"), Catch::Contains("not a number"));
+  CHECK_THROWS_WITH(axis("lr", "logspace(1e-3, 1, 4) 5"), Catch::Contains("after"));
+  CHECK_THROWS_WITH(axis("lr", "linspace(0, 1, 3)x"), Catch::Contains("linspace"));
+}
+
+TEST_CASE("inf and nan are refused wherever a number is read", "[config]") {
+  for (const char* value : {"inf", "-inf", "nan", "infinity", "NaN"}) {
+    CAPTURE(value);
+    CHECK_THROWS_WITH(axis("lr", value), Catch::Contains("not a finite number"));
+    CHECK_THROWS_WITH(axis("lr", std::string("linspace(0, ") + value + ", 3)"),
+                      Catch::Contains("not a finite number"));
+    CHECK_THROWS_WITH(axis("lr", std::string("0..") + value + " step 1"),
+                      Catch::Contains("not a finite number"));
+  }
+  CHECK_THROWS_WITH(axis("cw", "inf"), Catch::Contains("not a finite number"));
+}
+
+TEST_CASE("a key given twice in a section or among --set is refused", "[config]") {
+  CHECK_THAT(error_of("experiment = demo\nsweep_seed = 1\nsweep_seed = 2\n"),
+             Catch::Contains("sweep_seed") && Catch::Contains("given twice"));
+  CHECK_THAT(error_of("experiment = demo\nexperiment = demo\n"),
+             Catch::Contains("experiment") && Catch::Contains("given twice"));
+  CHECK_THAT(error_of("experiment = demo\n", {"width=8", "width=16"}),
+             Catch::Contains("--set width") && Catch::Contains("given twice"));
+  CHECK_THAT(error_of("experiment = demo\n", {"sweep_seed=1", "sweep_seed=2"}),
+             Catch::Contains("--set sweep_seed") && Catch::Contains("given twice"));
+  CHECK_THAT(error_of("experiment = demo\n", {"width=8", "params.width=16"}),
+             Catch::Contains("given twice"));
+  // A --set over a key of the file overrides it; zip stays repeatable.
+  const auto& schema = test_schema();
+  const auto spec =
+      resolve(read_spec_text("experiment = demo\nsweep_seed = 1\n[params]\nwidth = 4\n", "t.ini",
+                             {"width=8", "sweep_seed=2"}),
+              schema);
+  CHECK(spec.sweep_seed == 2);
+  CHECK(texts(spec.values[schema.index("width")]) == std::vector<std::string>{"8"});
+  CHECK(error_of("experiment = demo\nzip = depth+width\nzip = lr+cw\n") == "no error");
+}
+
+TEST_CASE("shell_quote pastes back; printable escapes what a terminal would act on", "[text]") {
+  CHECK(shell_quote("runs/a-1.h5") == "runs/a-1.h5");
+  CHECK(shell_quote("my results.h5") == "'my results.h5'");
+  CHECK(shell_quote("it's") == "'it'\\''s'");
+  CHECK(shell_quote("$(rm -rf x)") == "'$(rm -rf x)'");
+  CHECK(shell_quote("") == "''");
+  CHECK(printable("plain text") == "plain text");
+  CHECK(printable("a\nb\tc\x1b[2J") == "a\\x0ab\\x09c\\x1b[2J");
+  CHECK(printable("r\xc3\xa9sum\xc3\xa9") == "r\xc3\xa9sum\xc3\xa9");  // UTF-8 kept
+  CHECK(printable("r\xe9sum\xe9") == "r\\xe9sum\\xe9");                // Latin-1 escaped
+  CHECK(printable("\xc2\x9b") == "\\xc2\\x9b");  // a C1 control (CSI) in UTF-8 form
+  CHECK(printable(std::string("a\0b", 3)) == "a\\x00b");
+}

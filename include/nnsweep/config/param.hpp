@@ -32,8 +32,9 @@ struct ParamSpec {
   std::string help;           // one line for `nnsweep list` and error messages
   double min = -std::numeric_limits<double>::infinity();  // inclusive valid range (numbers and
   double max = std::numeric_limits<double>::infinity();   // each element of an integer_list)
-  std::vector<std::string> choices;                       // the valid words of a choice
-  bool allows_auto = false;  // "auto" is valid: the experiment derives the value
+  std::vector<std::string> choices;  // the valid words of a choice; of a number: words it also
+                                     // takes (e.g. batch = full), resolved by the experiment
+  bool allows_auto = false;          // "auto" is valid: the experiment derives the value
 };
 
 // The parameters of one experiment, in declaration order, plus the universal `seed` (last).

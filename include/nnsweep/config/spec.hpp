@@ -15,7 +15,8 @@
 //
 // Axis expressions are comma-separated items; an item is a value, an integer range `a..b`
 // (inclusive; `a..b step s`), a geometric range `a..b *f`, `linspace(a, b, n)` or
-// `logspace(a, b, n)`.
+// `logspace(a, b, n)`. A value may also be a word its parameter lists (`nnsweep list`: "auto",
+// or `batch = 1, 8, full` in support), which the experiment resolves.
 #include <cstdint>
 #include <string>
 #include <string_view>

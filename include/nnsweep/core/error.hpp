@@ -27,13 +27,22 @@ class io_error : public error {
   using error::error;
 };
 
+// A file the user named that nnsweep refuses to read or replace: damaged or hand-edited (shapes
+// that contradict its own metadata), not a regular file, a directory where a file belongs. Like a
+// bad spec it is the user's input that is wrong, so the CLI exits with ExitCode::usage too.
+class file_error : public config_error {
+ public:
+  using config_error::config_error;
+};
+
 // Exit codes of the `nnsweep` executable (documented in `nnsweep --help`).
 enum ExitCode : int {
-  exit_ok = 0,          // finished; every task is done (or failed/diverged and recorded)
-  exit_failure = 1,     // an internal or I/O error
-  exit_differ = 1,      // nnsweep diff: some (cell, metric) pair differs after Holm's correction
-  exit_usage = 2,       // bad spec, parameter, command line or output path
-  exit_incomplete = 75  // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
+  exit_ok = 0,            // finished; every task is done or diverged (a result)
+  exit_failure = 1,       // an internal or I/O error
+  exit_differ = 1,        // nnsweep diff: some (cell, metric) pair differs after Holm's correction
+  exit_usage = 2,         // bad spec, parameter, command line, output path or input file
+  exit_failed_tasks = 3,  // run finished, but some tasks failed (diverged ones are results)
+  exit_incomplete = 75    // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
 };
 
 }  // namespace nnsweep

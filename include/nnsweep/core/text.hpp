@@ -33,6 +33,15 @@ bool parse_double(std::string_view text, double& out);
 std::size_t edit_distance(std::string_view a, std::string_view b);
 std::string nearest(std::string_view name, const std::vector<std::string>& candidates);
 
+// `text` as one shell word that pastes back as itself: unchanged when it is plain
+// ([A-Za-z0-9_./:=@%+,-]), else in single quotes (' written as '\''). For paths in hints.
+std::string shell_quote(std::string_view text);
+
+// `text` safe to print on one terminal line: control characters (newlines included), DEL and
+// bytes that are not UTF-8 written as \xNN; valid UTF-8 kept. For every message that may echo
+// what a user, a spec or a file supplied.
+std::string printable(std::string_view text);
+
 // Human-readable durations and counts for progress lines: "3m12s", "1.2e+09".
 std::string format_duration(double seconds);
 

@@ -25,7 +25,11 @@
 // update, fewer passes, different rounding. Larger batches are processed in chunks of `chunk`
 // samples (bounded scratch; the same bits as one pass). The two-layer, batch-1 network with a
 // fixed scalar output layer and a piecewise-linear activation (linear_teacher) has fused steps
-// that are bitwise the general step (set_fused(false) compares them).
+// that are bitwise the general step (set_fused(false) compares them). The full-batch step of a
+// one-input, one-hidden-layer ReLU network with biases and a one-unit output (splines) through an
+// optimizer (not the direct path) computes its gradient in one fused kernel (two passes over
+// units × samples, nothing stored but the outputs): the general step's gradient to rounding
+// (other summation order), not bitwise.
 //
 // Evaluation: forward() of a network whose output layer has one unit and whose activation is
 // piecewise linear fuses the last hidden layer with the output (a register tile of hidden units
@@ -164,6 +168,8 @@ class Pack {
   void steps_fused(Act act, Loss loss, std::int64_t first, std::int64_t last);
   template <class Act>
   void forward_fused(Act act, int count, const T* x, T* out);
+  bool shallow_fusable() const;
+  void step_shallow();
   bool forward_fusable() const;
   void check_outputs(int count, const T* out);
   double mean_divisor(int count) const;          // count·(outputs averaged over)

@@ -84,8 +84,9 @@ TEST_CASE("io: a file reads back its layout, attributes and the rows committed",
     CHECK(file.read_numbers("step_count")[7] == 0);
     CHECK_THROWS_AS(file.read_numbers("trace"), io_error);  // a curve
     CHECK_THROWS_AS(file.column("nothing"), io_error);
+    // A path that names no file is the user's mistake (exit 2), like any file nnsweep refuses.
     CHECK_THROWS_AS(io::ResultsFile(dir.file("missing.h5"), io::ResultsFile::Access::read_only),
-                    io_error);
+                    file_error);
   }
   // A row of other columns is refused.
   io::ResultsFile writable(path, io::ResultsFile::Access::serial_write);

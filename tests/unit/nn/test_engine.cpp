@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -569,4 +570,56 @@ TEST_CASE("training in steps gives the same bits however the steps are split", "
     for (int lane = 0; lane < LD; ++lane)
       CHECK(lane_parameters(split, lane) == lane_parameters(whole, lane));
   }
+}
+
+TEST_CASE(
+    "the fused full-batch step of one-input shallow ReLU nets is the general step to "
+    "rounding",
+    "[nn][pack]") {
+  // splines' networks: 1 → K → 1 with biases, skip a x + c or an output bias, MSE, full batch,
+  // SGD with weight decay and Adam (the optimizer path: the fused kernel computes the gradient).
+  const auto check = [](auto tag) {
+    using Pack = typename decltype(tag)::type;
+    using T = typename std::remove_reference_t<decltype(*std::declval<Pack>().parameters())>;
+    for (const bool skip : {true, false})
+      for (const bool adam : {false, true}) {
+        nn::TrainSpec spec = make_spec(1, {13, 1}, "relu", nn::LossKind::mse, true, skip);
+        spec.network.layers[1].bias = !skip;
+        spec.optimizer.batch = 9;
+        spec.optimizer.weight_decay = 1e-2;
+        spec.optimizer.lr = adam ? 1e-3 : 5e-2;
+        if (adam) spec.optimizer.kind = nn::OptimizerSpec::Kind::adam;
+        Pack fused(spec, 9), general(spec, 9);
+        general.set_fused(false);
+        for (int lane = 0; lane < Pack::lanes; ++lane) {
+          fill_lane(fused, lane, static_cast<std::uint64_t>(lane));
+          fill_lane(general, lane, static_cast<std::uint64_t>(lane));
+        }
+        // One step from the same θ: the same update to rounding of the gradient's sums.
+        fused.advance(1);
+        general.advance(1);
+        const std::size_t p = fused.layout().size;
+        double worst = 0;
+        for (std::size_t q = 0; q < p * Pack::lanes; ++q) {
+          const double a = fused.parameters()[q], b = general.parameters()[q];
+          worst = std::max(worst, std::fabs(a - b) / (1e-3 + std::fabs(b)));
+        }
+        INFO("skip " << skip << ", adam " << adam);
+        // A few ulps of T (the gradients' sums differ in order; Adam divides by √v ~ |g|).
+        CHECK(worst < 1e3 * static_cast<double>(std::numeric_limits<T>::epsilon()));
+        // And over 200 steps the trajectories stay together (no chaotic divergence here).
+        fused.advance(199);
+        general.advance(199);
+        worst = 0;
+        for (std::size_t q = 0; q < p * Pack::lanes; ++q) {
+          const double a = fused.parameters()[q], b = general.parameters()[q];
+          worst = std::max(worst, std::fabs(a - b) / (1e-3 + std::fabs(b)));
+        }
+        CHECK(worst < 1e5 * static_cast<double>(std::numeric_limits<T>::epsilon()));
+        CHECK(fused.steps() == 200);
+        CHECK(fused.diverged_at(0) == -1);
+      }
+  };
+  check(std::common_type<PackD>{});
+  check(std::common_type<PackF>{});
 }
