@@ -37,12 +37,10 @@ class file_error : public config_error {
 
 // Exit codes of the `nnsweep` executable (documented in `nnsweep --help`).
 enum ExitCode : int {
-  exit_ok = 0,            // finished; every task is done or diverged (a result)
-  exit_failure = 1,       // an internal or I/O error
-  exit_differ = 1,        // nnsweep diff: some (cell, metric) pair differs after Holm's correction
-  exit_usage = 2,         // bad spec, parameter, command line, output path or input file
-  exit_failed_tasks = 3,  // run finished, but some tasks failed (diverged ones are results)
-  exit_incomplete = 75    // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
+  exit_ok = 0,          // finished; every task is done (or failed/diverged and recorded)
+  exit_failure = 1,     // an internal or I/O error
+  exit_usage = 2,       // bad spec, parameter, command line, output path or input file
+  exit_incomplete = 75  // stopped early (signal or time limit); resume to continue (EX_TEMPFAIL)
 };
 
 }  // namespace nnsweep
