@@ -19,6 +19,7 @@ Only tasks with status done are used.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,8 +76,13 @@ def quantiles_by(df: pd.DataFrame, mask: pd.Series, value: pd.Series, by: str, x
     return out
 
 
-def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
-    """Draws the 2 × 2 figure described in the module docstring into ``out_png``."""
+def build(path: PathLike | xr.Dataset, x: str | None = None, hue: str | None = None,
+          metrics: Sequence[str] | None = None) -> Figure:
+    """The figure described in the module docstring, as a matplotlib ``Figure`` (not saved). Its
+    panels are fixed: ``x``, ``hue`` and ``metrics`` are refused."""
+    chosen = {k: v for k, v in (("x", x), ("hue", hue), ("metrics", metrics)) if v}
+    if chosen:
+        raise ValueError(f"the splines figure has fixed panels: no --{', --'.join(chosen)}")
     ds = as_dataset(path)
     missing = [c for c in COLUMNS if c not in ds]
     if missing:
@@ -91,9 +97,17 @@ def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
     _ranks(axes[1, 1], ds, df)
     done = int((df["status"] == DONE).sum())
     fig.suptitle(f"splines: {done} of {len(df)} tasks done, {df['seed'].nunique()} seeds")
-    out_png = Path(out_png)
-    fig.savefig(out_png, dpi=110)
-    return out_png
+    return fig
+
+
+def figure(path: PathLike | xr.Dataset, out: PathLike, x: str | None = None,
+           hue: str | None = None, metrics: Sequence[str] | None = None,
+           dpi: float | None = None) -> Path:
+    """Draws :func:`build` into ``out`` (PNG, PDF or SVG by its suffix); returns its path."""
+    fig = build(path, x=x, hue=hue, metrics=metrics)
+    out = Path(out)
+    fig.savefig(out, dpi=dpi or 110)
+    return out
 
 
 def _functions(ax: Axes, ds: xr.Dataset, df: pd.DataFrame, shallow: pd.Series) -> None:

@@ -17,6 +17,7 @@ status done are used.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -89,8 +90,13 @@ def rho_against_lr_over_batch(path_or_ds: PathLike | xr.Dataset) -> pd.DataFrame
     return stats.reset_index()
 
 
-def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
-    """Draws the two panels described in the module docstring into ``out_png``."""
+def build(path: PathLike | xr.Dataset, x: str | None = None, hue: str | None = None,
+          metrics: Sequence[str] | None = None) -> Figure:
+    """The figure described in the module docstring, as a matplotlib ``Figure`` (not saved). Its
+    panels are fixed: ``x``, ``hue`` and ``metrics`` are refused."""
+    chosen = {k: v for k, v in (("x", x), ("hue", hue), ("metrics", metrics)) if v}
+    if chosen:
+        raise ValueError(f"the support figure has fixed panels: no --{', --'.join(chosen)}")
     ds = as_dataset(path)
     missing = [c for c in ("rho", "curve_irrelevant_norm", "curve_step", "lr_over_batch") if c not in ds]
     if missing:
@@ -109,9 +115,17 @@ def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
     fig.suptitle(f"support ({'toy' if toy else 'mlp'}): {done} of {len(df)} tasks done, "
                  f"{len(df) // max(1, df.groupby(['lr', 'batch']).ngroups)} replicas per point"
                  f"{'; ' + held if held else ''}")
-    out_png = Path(out_png)
-    fig.savefig(out_png, dpi=110)
-    return out_png
+    return fig
+
+
+def figure(path: PathLike | xr.Dataset, out: PathLike, x: str | None = None,
+           hue: str | None = None, metrics: Sequence[str] | None = None,
+           dpi: float | None = None) -> Path:
+    """Draws :func:`build` into ``out`` (PNG, PDF or SVG by its suffix); returns its path."""
+    fig = build(path, x=x, hue=hue, metrics=metrics)
+    out = Path(out)
+    fig.savefig(out, dpi=dpi or 110)
+    return out
 
 
 def _batch_label(batch: int, df: pd.DataFrame) -> str:

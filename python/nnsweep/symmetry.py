@@ -18,6 +18,7 @@ Only tasks with status done are used.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,13 @@ def fractions(path_or_ds: PathLike | xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
+def build(path: PathLike | xr.Dataset, x: str | None = None, hue: str | None = None,
+          metrics: Sequence[str] | None = None) -> Figure:
+    """The figure described in the module docstring, as a matplotlib ``Figure`` (not saved). Its
+    panels are fixed: ``x``, ``hue`` and ``metrics`` are refused."""
+    chosen = {k: v for k, v in (("x", x), ("hue", hue), ("metrics", metrics)) if v}
+    if chosen:
+        raise ValueError(f"the symmetry figure has fixed panels: no --{', --'.join(chosen)}")
     ds = as_dataset(path)
     table = fractions(ds)
     if table.empty:
@@ -104,6 +111,14 @@ def figure(path: PathLike | xr.Dataset, out_png: PathLike) -> Path:
                 title="(c) end points (all r* pooled)")
     axes[2].legend(fontsize=8)
     fig.suptitle(f"symmetry: {int(table['n'].sum())} students (Simsek et al. 2021)")
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
+    return fig
+
+
+def figure(path: PathLike | xr.Dataset, out: PathLike, x: str | None = None,
+           hue: str | None = None, metrics: Sequence[str] | None = None,
+           dpi: float | None = None) -> Path:
+    """Draws :func:`build` into ``out`` (PNG, PDF or SVG by its suffix); returns its path."""
+    fig = build(path, x=x, hue=hue, metrics=metrics)
+    out = Path(out)
+    fig.savefig(out, dpi=dpi or 110)
     return out

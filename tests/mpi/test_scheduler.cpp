@@ -242,27 +242,39 @@ TEST_CASE("the time limit is kept: no unit starts that would not fit", "[mpi][sc
   sched::reset_stop_requests();
   MemorySink sink;
   Executions executions;
+  std::mutex mutex;
+  std::vector<double> starts;  // seconds from the start, of every unit this rank began
+  const auto start = Clock::now();
   auto o = options();
   o.time_limit_s = 0.3;
-  // Units predicted at 40 ms take 10: a unit the scheduler starts finishes before its predicted
-  // end even when a loaded machine delays it, so none is abandoned at the limit.
+  // Units of 40 ms. Whether one fits is judged from the measured rate, so on a loaded machine a
+  // unit judged to fit can still run past the limit and be abandoned: at most one per rank.
   const auto summary = sched::run(
       sched::mpi_context(world), units(100, 40),
-      waiting_kernel([&executions](const sched::WorkUnit& unit) { executions.add(unit); },
-                     [] { return 0.25; }),
+      waiting_kernel(
+          [&](const sched::WorkUnit& unit) {
+            executions.add(unit);
+            const std::lock_guard<std::mutex> lock(mutex);
+            starts.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+          },
+          {}),
       sink, o);
+  std::vector<std::vector<double>> all_starts;
+  mpi::gather(world, starts, all_starts, 0);
   const auto seen = gather(world, sink);
   const auto started = executions.gather(world);
   if (world.rank() != 0) return;
   CHECK(summary.time_limit_reached);
   CHECK(summary.stopped);
-  CHECK(summary.makespan_s < 0.3 + 0.2);
   CHECK(summary.tasks_done > 0);
-  // Every unit started also finished in time: none was abandoned at the limit (timed_out).
+  for (const auto& rank : all_starts)
+    for (const double t : rank) CHECK(t < 0.3 + 0.1);  // none after the limit (0.1 s: clocks)
+  // Every other started unit is done.
   CHECK(each_once(started));
-  CHECK(started.size() == summary.tasks_done);
+  const std::size_t abandoned = count_once(seen, timed_out);
+  CHECK(abandoned <= static_cast<std::size_t>(world.size()));
+  CHECK(started.size() == summary.tasks_done + abandoned);
   CHECK(seen.size() == started.size());
-  CHECK(count_once(seen, done) == seen.size());
 }
 
 TEST_CASE("at the time limit a rank starts no more units of its bundle", "[mpi][sched]") {
