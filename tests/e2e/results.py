@@ -101,3 +101,11 @@ def runs_table(path, check_counts=False):
         for k, n in enumerate(table["tasks_done"]):
             assert (committed & (run == k)).sum() == n, f"{path}: run {k} reports {n} tasks, {(run == k).sum()} name it"
     return table
+
+
+def last_run_state(runner, path):
+    """The exit column of the last run in `nnsweep status`: an exit code, running or killed."""
+    r = runner("status", path, timeout=30)  # the runs table, then a "last run:" line
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line and not line.startswith("last run:")]
+    return rows[-1].split()[-1]

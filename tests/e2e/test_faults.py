@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from launch import Runner, kill_job, processes, session_members, wait_until
-from results import (FAILED, assert_committed_rows_match, assert_same_results, live_counts, read, runs_table,
-                     status_counts)
+from results import (FAILED, assert_committed_rows_match, assert_same_results, last_run_state, live_counts, read,
+                     runs_table, status_counts)
 
 # 48 tasks of different cost: about 2–2.5 s of work at 2 ranks.
 SPEC = """experiment = correlations
@@ -67,14 +67,6 @@ def reference(nnsweep_bin, tmp_path_factory):
     assert r.returncode == 0, r.stderr
     assert status_counts(path)["done"] == TASKS
     return path, max(time.monotonic() - start - STARTUP_S, 0.5)
-
-
-def last_run_state(runner, path):
-    """The exit column of the last run in `nnsweep status`: an exit code, running or killed."""
-    r = runner("status", path, timeout=30)  # the runs table, then a "last run:" line
-    assert r.returncode == 0, r.stderr
-    rows = [line for line in r.stdout.splitlines() if line and not line.startswith("last run:")]
-    return rows[-1].split()[-1]
 
 
 def rank_pids(process, ranks=2):
