@@ -9,6 +9,12 @@ namespace nnsweep::app {
 
 namespace po = boost::program_options;
 
+// Exit codes of the commands beside core/error.hpp's ExitCode (documented in `nnsweep --help`):
+// `run` finished but some tasks failed (diverged tasks are results, not failures); `diff` found
+// a (cell, metric) pair that differs after Holm's correction.
+inline constexpr int exit_failed_tasks = 3;
+inline constexpr int exit_differ = 1;
+
 // Every subcommand takes the arguments after its name (args[0] is the subcommand) and returns
 // the process exit code (core/error.hpp ExitCode).
 int run_command(int argc, char** argv);
@@ -18,6 +24,7 @@ int report_command(const std::vector<std::string>& args);
 int theory_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
 int merge_command(const std::vector<std::string>& args);
+int diff_command(const std::vector<std::string>& args);
 
 // Parses a subcommand's arguments (args[0] is its name) against `options`; the bare arguments go
 // to the option `positional`, which parse() declares itself (so --help does not list it): a

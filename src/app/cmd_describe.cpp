@@ -97,7 +97,7 @@ int list_command(const std::vector<std::string>& args) {
       "all", po::bool_switch(),
       "every experiment's parameters and columns, one section each (with --format markdown: "
       "the generated part of docs/results-file.md, see scripts/update-docs.sh)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
+      "format", po::value<std::string>()->default_value("table"), "table, csv, json or markdown");
   const auto parsed = parse(args, options, "experiment", 1, "nnsweep list [EXPERIMENT]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -140,7 +140,7 @@ int theory_command(const std::vector<std::string>& args) {
       "set,s", po::value<std::vector<std::string>>()->composing(),
       "key=value (a parameter, any axis expression); repeatable")(
       "spec", po::value<std::string>(), "take the grid from this spec file instead")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
+      "format", po::value<std::string>()->default_value("table"), "table, csv, json or markdown");
   const auto parsed =
       parse(args, options, "experiment", 1, "nnsweep theory EXPERIMENT [--set key=value]...");
   if (!parsed) return exit_ok;
@@ -171,7 +171,7 @@ int theory_command(const std::vector<std::string>& args) {
   const auto format = report::parse_format(vm["format"].as<std::string>());
   const auto text = [format](double v) {
     if (std::isnan(v)) return std::string();
-    if (format == report::Format::csv) return format_number(v);  // every digit, for tools
+    if (report::machine_readable(format)) return format_number(v);  // every digit, for tools
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.6g", v);
     return std::string(buffer);

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +48,31 @@ std::string runs_text(const io::ResultsFile& file, const std::string& path, repo
                           finished ? format_duration(run.end.makespan_s) : "", balance, exit});
   }
   return runs.empty() ? std::string() : "\nruns:\n" + report::render(table, format);
+}
+
+// The exit code the last run recorded in /runs; a run without an end record (killed, or still
+// running) counts as 75: tasks may remain, resume it. No run recorded: 75 if tasks are pending.
+int last_exit_code(const io::ResultsFile& file) {
+  const auto runs = file.read_runs();
+  if (runs.empty()) {
+    const auto status = file.read_status();
+    return std::count(status.begin(), status.end(), 0) > 0 ? exit_incomplete : exit_ok;
+  }
+  const auto& last = runs.back();
+  return last.end.finished_utc.empty() ? exit_incomplete : static_cast<int>(last.end.exit_code);
+}
+
+std::string outcome_text(int code) {
+  switch (code) {
+    case exit_ok:
+      return "finished, every task done or diverged";
+    case exit_failed_tasks:
+      return "finished with failed tasks (rerun them with --retry-failed)";
+    case exit_incomplete:
+      return "tasks remain (resume it)";
+    default:
+      return "error";
+  }
 }
 
 // The directory holding the Python package `nnsweep`: $NNSWEEP_PYTHONPATH, else `python/` in a
@@ -108,12 +134,20 @@ int status_command(const std::vector<std::string>& args) {
       "nnsweep status FILE.h5 [options]\n\n"
       "Counts tasks by status (pending, done, failed, diverged, timed out), overall and per value "
       "of\n"
-      "each swept parameter, and lists failed tasks with their errors. Safe while the sweep "
+      "each swept parameter, and lists failed tasks with their parameters and errors. Safe while "
+      "the sweep "
       "runs.\n\nOptions");
   options.add_options()("help,h", "show this help")(
       "by", po::value<std::string>(),
       "comma-separated parameters to break counts down by (default: the swept ones)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
+      "format", po::value<std::string>()->default_value("table"),
+      "table, markdown, or for programs csv|json: one table of counts — columns parameter, "
+      "value (both empty on the whole-file row), pending, done, failed, diverged, timed_out, "
+      "total — and nothing else")(
+      "exit-code", po::bool_switch(),
+      "exit with the exit code the last run recorded in /runs (0, 3 failed tasks, 75 tasks "
+      "remain; a run killed or still running counts as 75): the run's outcome for scripts "
+      "behind mpirun, whose own exit status can be 1 after a SIGTERM the ranks survived");
   const auto parsed = parse(args, options, "file", 1, "nnsweep status FILE.h5 [--by a,b]");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -122,7 +156,17 @@ int status_command(const std::vector<std::string>& args) {
   const io::ResultsFile file(path, io::ResultsFile::Access::read_only);
   const auto by = list_option(vm, "by", report::swept_parameters(file));
   const auto format = report::parse_format(vm["format"].as<std::string>());
-  std::cout << report::status_text(file, by, format) << runs_text(file, path, format);
+  std::cout << report::status_text(file, by, format);
+  const int last = last_exit_code(file);
+  if (!report::machine_readable(format)) {
+    std::cout << runs_text(file, path, format);
+    const auto runs = file.read_runs();
+    if (!runs.empty() && runs.back().end.finished_utc.empty())
+      std::cout << "\nlast run: no end record yet (running, or killed) — --exit-code gives 75\n";
+    else if (!runs.empty())
+      std::cout << "\nlast run: exit " << last << " — " << outcome_text(last) << "\n";
+  }
+  if (vm["exit-code"].as<bool>()) return last;
   return exit_ok;
 }
 
@@ -147,7 +191,7 @@ int report_command(const std::vector<std::string>& args) {
       "by", po::value<std::string>(),
       "comma-separated parameters that define a cell (default: the swept ones except seed)")(
       "metrics", po::value<std::string>(), "comma-separated metrics (default: all)")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown")(
+      "format", po::value<std::string>()->default_value("table"), "table, csv, json or markdown")(
       "html", po::value<std::string>(), "write one self-contained HTML page to this path");
   const auto parsed =
       parse(args, options, "file", 1,
@@ -175,7 +219,7 @@ int report_command(const std::vector<std::string>& args) {
   const auto format = report::parse_format(vm["format"].as<std::string>());
   const auto statistics = report::aggregate(file, by, metrics);
   std::cout << report::render(report::statistics_table(statistics, by, format), format);
-  if (format != report::Format::csv) {
+  if (!report::machine_readable(format)) {
     const auto notes = report::trust_notes(statistics);
     if (!notes.empty()) std::cout << "\n" << notes;
   }

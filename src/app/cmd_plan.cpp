@@ -23,7 +23,10 @@ int plan_command(const std::vector<std::string>& args) {
       "override a spec entry: key=value; repeatable")(
       "efficiency", po::value<std::string>()->default_value("0.9"),
       "smallest acceptable load balance for the suggestion, in (0, 1]")(
-      "format", po::value<std::string>()->default_value("table"), "table, csv or markdown");
+      "format", po::value<std::string>()->default_value("table"),
+      "table, markdown, or for programs csv|json: one table, one row per rank count, columns "
+      "ranks, wall_s (predicted makespan, seconds), load_balance (0..1), core_hours, tasks, "
+      "cost_flops, suggested (1 on the suggested rank count), nothing else printed");
   const auto parsed = parse(args, options, "spec", 1, "nnsweep plan SPEC.ini [--set key=value]...");
   if (!parsed) return exit_ok;
   const auto& vm = *parsed;
@@ -40,16 +43,22 @@ int plan_command(const std::vector<std::string>& args) {
   const double longest = *std::max_element(seconds.begin(), seconds.end());
   const double flops = total * sweep.experiment->nominal_flops();
 
-  std::cout << "experiment " << sweep.experiment->name() << ": " << sweep.table->size()
-            << " tasks = " << sweep.table->cell_count() << " grid cells x "
-            << sweep.table->seeds_per_cell() << " seeds, " << units.size() << " work units\n"
-            << "cost " << format_number(std::stod(cat(flops)))
-            << " FLOPs = " << format_duration(total) << " on one core (longest unit "
-            << format_duration(longest) << ")\n\n";
+  const auto format = report::parse_format(vm["format"].as<std::string>());
+  const bool machine = report::machine_readable(format);
+  if (!machine)
+    std::cout << "experiment " << sweep.experiment->name() << ": " << sweep.table->size()
+              << " tasks = " << sweep.table->cell_count() << " grid cells x "
+              << sweep.table->seeds_per_cell() << " seeds, " << units.size() << " work units\n"
+              << "cost " << format_number(std::stod(cat(flops)))
+              << " FLOPs = " << format_duration(total) << " on one core (longest unit "
+              << format_duration(longest) << ")\n\n";
 
   report::Table table;
   table.headers = {"ranks", "wall time", "load balance", "core-hours"};
-  table.numeric = {true, true, true, true};
+  if (machine)
+    table.headers = {"ranks", "wall_s",     "load_balance", "core_hours",
+                     "tasks", "cost_flops", "suggested"};
+  table.numeric.assign(table.headers.size(), true);
   std::size_t suggested = 1;
   double suggested_wall = total;
   for (std::size_t ranks = 1; ranks <= std::max<std::size_t>(1, units.size()) && ranks <= 65536;
@@ -63,9 +72,20 @@ int plan_command(const std::vector<std::string>& args) {
     char balance[16], hours[32];
     std::snprintf(balance, sizeof balance, "%.1f%%", 100 * efficiency);
     std::snprintf(hours, sizeof hours, "%.3g", static_cast<double>(ranks) * wall / 3600);
-    table.rows.push_back({std::to_string(ranks), format_duration(wall), balance, hours});
+    if (machine)
+      table.rows.push_back({std::to_string(ranks), cat(wall), cat(efficiency),
+                            cat(static_cast<double>(ranks) * wall / 3600),
+                            std::to_string(sweep.table->size()), cat(flops), "0"});
+    else
+      table.rows.push_back({std::to_string(ranks), format_duration(wall), balance, hours});
   }
-  std::cout << report::render(table, report::parse_format(vm["format"].as<std::string>()));
+  if (machine) {
+    for (auto& row : table.rows)
+      if (row[0] == std::to_string(suggested)) row.back() = "1";
+    std::cout << report::render(table, format);
+    return exit_ok;
+  }
+  std::cout << report::render(table, format);
   std::cout << "\nsuggested: " << suggested << " ranks x " << format_duration(suggested_wall)
             << " (load balance >= " << 100 * target
             << "%); times assume this machine's nominal kernel speed\n";

@@ -117,7 +117,11 @@ int run(const sched::Context& world, int argc, char** argv, Clock::time_point la
 
   int code = exit_ok;
   on_root(world, [&] {
-    code = summary.stopped ? exit_incomplete : exit_ok;
+    // 75 whenever tasks remain; else 3 when the file holds failed tasks (this run's, or kept
+    // from an earlier one by a plain --resume); diverged tasks are results, not failures.
+    code = summary.stopped                    ? exit_incomplete
+           : summary.failed + failed_kept > 0 ? exit_failed_tasks
+                                              : exit_ok;
     io::RunEnd end;
     end.finished_utc = utc_now();
     end.tasks_done =

@@ -24,6 +24,8 @@ commands:
   status FILE.h5    done / failed / pending tasks, per value of each swept parameter
   report FILE.h5    mean ± sem over seeds per grid cell beside theory and its kind, z where
                     the estimate is trusted; --html OUT: one self-contained page
+  diff A.h5 B.h5    compare two sweeps cell by cell: z of each metric's difference, Holm-corrected
+                    verdict, bit-for-bit check for files of the same build; exit 0 same, 1 differ
   merge OUT IN...   combine the shard files of one sweep (nnsweep run --shard I/K) into one
   theory EXPERIMENT theory predictions only, for a grid given by --set (or a spec)
   list [EXPERIMENT] experiments, their parameters, defaults, units and help
@@ -31,8 +33,12 @@ commands:
   --version         version and the commit it was built from
   --help            this text
 
-exit codes: 0 success, 1 error, 2 bad spec/arguments/output path or a damaged or non-regular
-            input file, 75 run stopped early (resume it)
+exit codes: 0 success, 1 error (diff: the files differ), 2 bad spec/arguments/output path or a
+            damaged or non-regular input file,
+            3 run finished but some tasks failed (status lists them; diverged tasks are results),
+            75 run stopped early, tasks remain (resume it). Under mpirun, Open MPI 4.1's mpirun
+            itself exits 1 when IT receives SIGTERM although every rank drains and returns 75:
+            the outcome is in the file's /runs table (nnsweep status FILE.h5 --exit-code)
 docs: README.md, docs/ (results-file.md: the HDF5 layout)
 )";
 
@@ -69,8 +75,9 @@ int main(int argc, char** argv) {
     if (command == "theory") return app::theory_command(args);
     if (command == "list") return app::list_command(args);
     if (command == "merge") return app::merge_command(args);
+    if (command == "diff") return app::diff_command(args);
     const std::string hint =
-        nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge"});
+        nearest(command, {"run", "plan", "status", "report", "theory", "list", "merge", "diff"});
     std::fprintf(stderr, "nnsweep: error: '%s' is not a command%s — see nnsweep --help\n",
                  printable(command).c_str(),
                  hint.empty() ? "" : (" (did you mean '" + hint + "'?)").c_str());

@@ -32,14 +32,17 @@ po::options_description run_options() {
       "  width = 16..512 *2             geometric: 16, 32, ..., 512\n"
       "  lr    = logspace(1e-3, 1, 4)   also linspace(a, b, n); items mix: 1..3, 8\n"
       "  seed  = 0..9                   replicas; every parameter not given takes its default\n\n"
-      "Stopping: SIGTERM, SIGUSR1 or SIGINT (under mpirun send SIGUSR1: mpirun answers SIGTERM by\n"
-      "killing its ranks) stop the dispatch; tasks that need longer than --grace are abandoned\n"
-      "(status timed_out) and every finished task is committed. kill -9 loses only uncommitted "
+      "Stopping: SIGTERM, SIGUSR1 or SIGINT stop the dispatch (Open MPI 4.1's mpirun forwards\n"
+      "them: the ranks drain and return 75, but mpirun itself exits 1 after a SIGTERM — read the\n"
+      "outcome back with nnsweep status FILE.h5 --exit-code; srun passes the ranks' code); tasks\n"
+      "that need longer than --grace are abandoned (status timed_out) and every finished task is\n"
+      "committed. kill -9 loses only uncommitted "
       "work (see --commit-every).\n\n"
       "Exit codes: 0 done, 2 bad spec, arguments or output path (or another run writes FILE, or\n"
-      "FILE is damaged or not a regular file),\n"
-      "75 stopped early by a signal or the time limit (run again with --resume), 1 other "
-      "errors.\n\n"
+      "FILE is damaged or not a regular file), 3 finished but some tasks failed (nnsweep status\n"
+      "lists them; --retry-failed; diverged tasks are results, not failures), 75 tasks remain\n"
+      "after a signal or the time limit (run again with --resume), 1 other errors. Every run\n"
+      "records its code in /runs.\n\n"
       "Options");
   options.add_options()("help,h", "show this help")(
       "out,o", po::value<std::string>(),

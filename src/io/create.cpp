@@ -292,6 +292,8 @@ void create(const std::string& path, const grid::TaskTable& table, const FileLay
   h5::write_attribute(root, "schema_version", layout::schema_version, path);
   h5::write_attribute(root, "nnsweep_version", std::string(version()), path);
   h5::write_attribute(root, "git_sha", std::string(git_sha()), path);
+  h5::write_attribute(root, "march", std::string(march()), path);
+  h5::write_attribute(root, "compiler", std::string(compiler()), path);
   h5::write_attribute(root, "created_utc", provenance.created_utc, path);
   h5::write_attribute(root, "command_line", provenance.command_line, path);
   h5::write_attribute(root, "mpi_size", provenance.mpi_size, path);

@@ -276,7 +276,7 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
                        const std::vector<std::string>& by, Format format) {
   Table table;
   table.headers = by;
-  if (format == Format::csv) {
+  if (machine_readable(format)) {
     for (const char* h :
          {"metric", "n", "mean", "sem", "theory", "kind", "z", "trust", "max_share", "low", "high"})
       table.headers.emplace_back(h);
@@ -291,7 +291,7 @@ Table statistics_table(const std::vector<CellStatistic>& statistics,
     auto row = s.cell;
     row.push_back(s.metric);
     row.push_back(std::to_string(s.count));
-    if (format == Format::csv) {
+    if (machine_readable(format)) {
       row.push_back(format_short(s.mean, Style::full));
       row.push_back(format_short(s.sem, Style::full));
       row.push_back(format_short(s.theory, Style::full));
@@ -345,6 +345,31 @@ std::string status_text(const io::ResultsFile& file, const std::vector<std::stri
                         Format format) {
   const auto status = file.read_status();
   constexpr int kinds = 5;
+  if (machine_readable(format)) {
+    // One table: a row for the whole file (parameter and value empty), then one per value of
+    // each `by` parameter; counts as plain integers.
+    Table table;
+    table.headers = {"parameter", "value"};
+    for (int k = 0; k < kinds; ++k)
+      table.headers.emplace_back(grid::status_name(static_cast<grid::TaskStatus>(k)));
+    table.headers.emplace_back("total");
+    table.numeric.assign(table.headers.size(), true);
+    table.numeric[0] = table.numeric[1] = false;
+    const auto add = [&](const std::string& name, const Groups& groups) {
+      for (std::size_t g = 0; g < groups.keys.size(); ++g) {
+        std::vector<std::size_t> n(kinds, 0);
+        for (const std::size_t t : groups.tasks[g])
+          ++n[std::min<std::size_t>(status[t], kinds - 1)];
+        std::vector<std::string> row = {name, name.empty() ? "" : groups.keys[g].front()};
+        for (const std::size_t c : n) row.push_back(std::to_string(c));
+        row.push_back(std::to_string(groups.tasks[g].size()));
+        table.rows.push_back(row);
+      }
+    };
+    add("", group_tasks(file, {}));
+    for (const auto& name : by) add(name, group_tasks(file, {name}));
+    return render(table, format);
+  }
   const auto counts_table = [&](const std::vector<std::string>& keys, const Groups& groups) {
     Table table;
     table.headers = keys;
@@ -369,6 +394,9 @@ std::string status_text(const io::ResultsFile& file, const std::vector<std::stri
   for (const auto& name : by) out += "\n" + counts_table({name}, group_tasks(file, {name}));
 
   const auto errors = file.read_strings("error");
+  const auto params = file.parameter_names();
+  std::vector<std::vector<std::string>> values;
+  for (const auto& name : params) values.push_back(column_text(file, name));
   std::size_t listed = 0, failed = 0;
   std::string failures;
   for (std::size_t t = 0; t < status.size(); ++t) {
@@ -376,10 +404,14 @@ std::string status_text(const io::ResultsFile& file, const std::vector<std::stri
         status[t] != static_cast<std::uint8_t>(grid::TaskStatus::diverged))
       continue;
     ++failed;
-    if (listed++ < 20)
+    if (listed++ < 20) {
+      std::string where;
+      for (std::size_t p = 0; p < params.size(); ++p)
+        where += cat(p ? " " : "", params[p], "=", values[p][t]);
       failures +=
-          cat("  task ", t, " (", grid::status_name(static_cast<grid::TaskStatus>(status[t])),
-              "): ", errors[t], "\n");
+          cat("  task ", t, " (", grid::status_name(static_cast<grid::TaskStatus>(status[t])), ") ",
+              where, ": ", errors[t].empty() ? "(no error text)" : errors[t], "\n");
+    }
   }
   if (failed > 0)
     out +=

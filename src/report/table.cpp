@@ -1,6 +1,9 @@
 #include "nnsweep/report/table.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "nnsweep/core/error.hpp"
 
@@ -10,7 +13,8 @@ Format parse_format(const std::string& text) {
   if (text == "table") return Format::table;
   if (text == "csv") return Format::csv;
   if (text == "markdown" || text == "md") return Format::markdown;
-  throw config_error(cat("--format ", text, ": use table, csv or markdown"));
+  if (text == "json") return Format::json;
+  throw config_error(cat("--format ", text, ": use table, csv, json or markdown"));
 }
 
 namespace {
@@ -24,6 +28,29 @@ std::string markdown_cell(const std::string& text) {
   std::string out;
   for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
   return out;
+}
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+// A numeric cell as a JSON number (null when empty or not a finite number).
+std::string json_number(const std::string& s) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v)) return "null";
+  return s;
 }
 }  // namespace
 
@@ -41,6 +68,19 @@ std::string render(const Table& input, Format format) {
   const Table& table = escaped;
   std::string out;
   const std::size_t n = table.headers.size();
+  if (format == Format::json) {
+    out = "[";
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+      out += r ? ",\n {" : "\n {";
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool number = i < table.numeric.size() && table.numeric[i];
+        out += (i ? ", " : "") + json_string(table.headers[i]) + ": " +
+               (number ? json_number(table.rows[r][i]) : json_string(table.rows[r][i]));
+      }
+      out += "}";
+    }
+    return out + "\n]\n";
+  }
   if (format == Format::csv) {
     for (const auto* row : {&table.headers}) {
       for (std::size_t i = 0; i < n; ++i) out += (i ? "," : "") + csv_field((*row)[i]);

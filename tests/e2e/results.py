@@ -1,5 +1,8 @@
 """Reading results files in tests: the columns that must be reproducible, their comparison with a
 reference run, status counts and the /runs table."""
+import csv
+import io
+
 import h5py
 import numpy as np
 
@@ -75,9 +78,9 @@ def live_counts(runner, path):
     r = runner("status", path, "--format", "csv", timeout=30)
     if r.returncode != 0:
         return None
-    lines = r.stdout.splitlines()
-    header = lines.index(",".join(STATUS_NAMES) + ",total")
-    return dict(zip(lines[header].split(","), map(int, lines[header + 1].split(","))))
+    whole = next(csv.DictReader(io.StringIO(r.stdout)))  # one table; first row: the whole file
+    assert whole["parameter"] == "" and whole["value"] == "", r.stdout
+    return {name: int(whole[name]) for name in STATUS_NAMES + ["total"]}
 
 
 def runs_table(path, check_counts=False):
@@ -98,3 +101,11 @@ def runs_table(path, check_counts=False):
         for k, n in enumerate(table["tasks_done"]):
             assert (committed & (run == k)).sum() == n, f"{path}: run {k} reports {n} tasks, {(run == k).sum()} name it"
     return table
+
+
+def last_run_state(runner, path):
+    """The exit column of the last run in `nnsweep status`: an exit code, running or killed."""
+    r = runner("status", path, timeout=30)  # the runs table, then a "last run:" line
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line and not line.startswith("last run:")]
+    return rows[-1].split()[-1]

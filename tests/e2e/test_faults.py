@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from launch import Runner, kill_job, processes, session_members, wait_until
-from results import (FAILED, assert_committed_rows_match, assert_same_results, live_counts, read, runs_table,
-                     status_counts)
+from results import (FAILED, assert_committed_rows_match, assert_same_results, last_run_state, live_counts, read,
+                     runs_table, status_counts)
 
 # 48 tasks of different cost: about 2–2.5 s of work at 2 ranks.
 SPEC = """experiment = correlations
@@ -67,13 +67,6 @@ def reference(nnsweep_bin, tmp_path_factory):
     assert r.returncode == 0, r.stderr
     assert status_counts(path)["done"] == TASKS
     return path, max(time.monotonic() - start - STARTUP_S, 0.5)
-
-
-def last_run_state(runner, path):
-    """The exit column of the last run in `nnsweep status`: an exit code, running or killed."""
-    r = runner("status", path, "--format", "csv", timeout=30)
-    assert r.returncode == 0, r.stderr
-    return r.stdout.splitlines()[-1].split(",")[-1]
 
 
 def rank_pids(process, ranks=2):
@@ -428,7 +421,7 @@ def test_failed_tasks_are_data_and_retry_failed_completes_them(nnsweep, referenc
     spec = nnsweep.write("spec.ini", SPEC)
     out = os.path.join(nnsweep.cwd, "failing.h5")
     r = nnsweep("run", spec, "--out", out, "--progress", "none", ranks=2, env={"NNSWEEP_FAIL_TASKS": "3,7"})
-    assert r.returncode == 0, r.stderr  # the sweep went on: every other task is done
+    assert r.returncode == 3, r.stderr  # the sweep went on: every other task is done; 3: some failed
     assert status_counts(out) == {"pending": 0, "done": TASKS - 2, "failed": 2, "diverged": 0, "timed_out": 0}
     status, error, kappa4 = read(out, "status", "error", "kappa4")
     assert np.flatnonzero(status == FAILED).tolist() == [3, 7]
@@ -438,11 +431,12 @@ def test_failed_tasks_are_data_and_retry_failed_completes_them(nnsweep, referenc
 
     r = nnsweep("status", out)
     assert r.returncode == 0
-    listed = re.findall(r"task (\d+) \(failed\): (.*)", r.stdout)
-    assert [int(t) for t, _ in listed] == [3, 7] and all("NNSWEEP_FAIL_TASKS" in e for _, e in listed), r.stdout
+    listed = re.findall(r"task (\d+) \(failed\) ([^:]*): (.*)", r.stdout)  # its parameters, its error
+    assert [int(t) for t, _, _ in listed] == [3, 7] and all("NNSWEEP_FAIL_TASKS" in e for _, _, e in listed), r.stdout
+    assert all("width=" in p and "seed=" in p for _, p, _ in listed), r.stdout
 
     r = nnsweep("run", spec, "--out", out, "--resume", "--progress", "none", ranks=2)
-    assert r.returncode == 0 and status_counts(out)["failed"] == 2  # a plain resume keeps failures
+    assert r.returncode == 3 and status_counts(out)["failed"] == 2  # a plain resume keeps failures
     assert "nothing to do, every task is committed (2 failed: rerun them with --retry-failed)" in r.stderr, r.stderr
     r = nnsweep("run", spec, "--out", out, "--resume", "--retry-failed", "--progress", "none", ranks=2)
     assert r.returncode == 0, r.stderr

@@ -10,7 +10,7 @@ import h5py
 import pytest
 
 from launch import kill_job, wait_until
-from results import live_counts
+from results import last_run_state, live_counts
 
 SPEC = """experiment = correlations
 [params]
@@ -31,11 +31,6 @@ def one_error(result, what=""):
     assert result.returncode == 2, f"{what}: exit {result.returncode}\n{result.stderr}"
     assert len(lines) == 1, f"{what}: {result.stderr}"
     return lines.pop()
-
-
-def last_run_state(nnsweep, path):
-    r = nnsweep("status", path, "--format", "csv", timeout=30)
-    return r.stdout.splitlines()[-1].split(",")[-1] if r.returncode == 0 else None
 
 
 @pytest.mark.parametrize("link", ["symlink", "hardlink"])

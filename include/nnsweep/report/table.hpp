@@ -5,7 +5,12 @@
 
 namespace nnsweep::report {
 
-enum class Format { table, csv, markdown };
+// csv and json are for programs: one table, numbers plain (json: an array of objects, numeric
+// columns as JSON numbers, empty or non-finite ones as null).
+enum class Format { table, csv, markdown, json };
+inline bool machine_readable(Format f) {
+  return f == Format::csv || f == Format::json;
+}
 Format parse_format(const std::string& text);  // throws config_error
 
 struct Table {

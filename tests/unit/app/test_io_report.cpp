@@ -133,9 +133,10 @@ TEST_CASE("report: mean, sem and z per cell, by hand", "[report]") {
   CHECK(b.z == Approx((2.0 / 3) / (2.0 / 3)));
 
   const std::string text = report::status_text(file, {"n"}, report::Format::csv);
-  CHECK(text.find("pending,done,failed,diverged,timed_out,total\n1,7,0,0,0,8") !=
-        std::string::npos);
-  CHECK(text.find("5,1,3,0,0,0,4") != std::string::npos);
+  // One table: the whole file (parameter, value empty), then a row per value of `n`.
+  CHECK(text.find(
+            "parameter,value,pending,done,failed,diverged,timed_out,total\n,,1,7,0,0,0,8\n") == 0);
+  CHECK(text.find("\nn,5,1,3,0,0,0,4\n") != std::string::npos);
   CHECK_THROWS_AS(report::aggregate(file, {"n"}, {"nothing"}), config_error);
   CHECK_THROWS_AS(report::aggregate(file, {"seedling"}, {"value"}), config_error);
 }
