@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -47,8 +48,12 @@ std::vector<std::string> task_keys(const io::ResultsFile& file,
   return keys;
 }
 
+// Bit for bit (NaN payloads and the sign of zero included): both files come from one build.
 bool same_bits(double x, double y) {
-  return std::memcmp(&x, &y, sizeof x) == 0;
+  std::uint64_t a = 0, b = 0;
+  std::memcpy(&a, &x, sizeof x);
+  std::memcpy(&b, &y, sizeof y);
+  return a == b;
 }
 
 }  // namespace
@@ -63,7 +68,7 @@ std::vector<double> holm_adjust(const std::vector<double>& p) {
     if (!std::isnan(p[i])) order.push_back(i);
   std::stable_sort(order.begin(), order.end(), [&](auto i, auto j) { return p[i] < p[j]; });
   std::vector<double> adjusted(p.size(), nan);
-  const double m = static_cast<double>(order.size());
+  const auto m = static_cast<double>(order.size());
   double running = 0;
   for (std::size_t rank = 0; rank < order.size(); ++rank) {
     running = std::max(running, std::min(1.0, (m - static_cast<double>(rank)) * p[order[rank]]));
@@ -212,7 +217,7 @@ DiffResult diff(const io::ResultsFile& a, const io::ResultsFile& b, std::vector<
     if (testable) {
       double se = 0;
       if (proportion) {  // pooled two-proportion z-test
-        const double na = static_cast<double>(sa.count), nb = static_cast<double>(sb.count);
+        const auto na = static_cast<double>(sa.count), nb = static_cast<double>(sb.count);
         const double pooled = (sa.mean * na + sb.mean * nb) / (na + nb);
         se = std::sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb));
       } else {
