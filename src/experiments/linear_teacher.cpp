@@ -1,5 +1,6 @@
 // linear_teacher: parameters, columns and cost model (the kernel is linear_teacher_train.cpp).
 #include "nnsweep/experiments/linear_teacher.hpp"
+#include "nnsweep/experiments/precision.hpp"
 
 #include <cmath>
 #include <limits>
@@ -188,9 +189,7 @@ class LinearTeacher final : public Experiment {
   }
 
   std::size_t preferred_pack(const config::ParamSet& params) const override {
-    return params.choice("precision") == "float"
-               ? static_cast<std::size_t>(nn::Pack<float>::lanes)
-               : static_cast<std::size_t>(nn::Pack<double>::lanes);
+    return lanes_for_precision(params);
   }
 
   std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,

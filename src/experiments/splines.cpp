@@ -1,6 +1,7 @@
 // splines: parameters, columns and cost model (the kernel is splines_train.cpp, the metrics of a
 // network splines_measure.cpp).
 #include "nnsweep/experiments/splines.hpp"
+#include "nnsweep/experiments/precision.hpp"
 
 #include <cmath>
 #include <limits>
@@ -248,9 +249,7 @@ class Splines final : public Experiment {
   }
 
   std::size_t preferred_pack(const config::ParamSet& params) const override {
-    return params.choice("precision") == "float"
-               ? static_cast<std::size_t>(nn::Pack<float>::lanes)
-               : static_cast<std::size_t>(nn::Pack<double>::lanes);
+    return lanes_for_precision(params);
   }
 
   std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,

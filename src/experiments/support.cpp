@@ -1,5 +1,6 @@
 // support: parameters, columns, stream keys and cost model (the kernels are support_train.cpp).
 #include "nnsweep/experiments/support.hpp"
+#include "nnsweep/experiments/precision.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -214,9 +215,7 @@ class Support final : public Experiment {
 
   std::size_t preferred_pack(const config::ParamSet& params) const override {
     if (params.choice("model") == "toy") return 1;
-    return params.choice("precision") == "float"
-               ? static_cast<std::size_t>(nn::default_lanes<float>)
-               : static_cast<std::size_t>(nn::default_lanes<double>);
+    return lanes_for_precision(params);
   }
 
   std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,

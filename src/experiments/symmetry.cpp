@@ -1,5 +1,6 @@
 // symmetry: parameters, columns, theory and cost model (the kernel is symmetry_train.cpp).
 #include "nnsweep/experiments/symmetry.hpp"
+#include "nnsweep/experiments/precision.hpp"
 
 #include <cmath>
 #include <limits>
@@ -217,9 +218,7 @@ class Symmetry final : public Experiment {
   std::vector<std::string> replicates() const override { return {"seed", "teacher_seed"}; }
 
   std::size_t preferred_pack(const config::ParamSet& params) const override {
-    return params.choice("precision") == "float"
-               ? static_cast<std::size_t>(nn::Pack<float>::lanes)
-               : static_cast<std::size_t>(nn::Pack<double>::lanes);
+    return lanes_for_precision(params);
   }
 
   std::vector<TaskResult> run(const Cell& cell, const std::vector<Replica>& replicas,
